@@ -37,7 +37,7 @@ typedef struct rtp_view {
 int rtp_parse(const uint8_t *buf, size_t len, rtp_view *out);
 
 /* Finds the element with `id` in a one-byte or two-byte extension block (RFC 8285).
- * Returns true and sets *data/*data_len (pointing into buf) when found. */
+ * Returns true and sets *data and *data_len (pointing into buf) when found. */
 bool rtp_ext_find(const uint8_t *buf, const rtp_view *v, uint8_t id, const uint8_t **data,
                   size_t *data_len);
 

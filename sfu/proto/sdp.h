@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #define SDP_MAX_MEDIA 64
-#define SDP_MAX_CODECS 32
+/* Chrome 156 offers 34 video payload types in a recvonly/sendrecv m-section. */
+#define SDP_MAX_CODECS 48
 #define SDP_MAX_EXTMAPS 16
 #define SDP_MAX_SSRCS 8
 #define SDP_MAX_SSRC_GROUPS 4
@@ -150,6 +151,9 @@ sdp_setup sdp_media_setup(const sdp_session *s, const sdp_media *m);
 
 /* Lookup helpers. */
 const sdp_codec *sdp_find_codec(const sdp_media *m, uint8_t pt);
+/* True for RTP protocols ("UDP/TLS/RTP/SAVPF", "RTP/AVP", ...): their m= formats are payload
+ * types, kept in `codecs` (fmt_list stays ""); other media keep their formats in fmt_list. */
+bool sdp_proto_is_rtp(const char *proto);
 /* The rtx codec whose fmtp names apt=<pt>, or NULL. */
 const sdp_codec *sdp_find_rtx(const sdp_media *m, uint8_t pt);
 /* The extmap id for `uri`, or 0 when not present. */

@@ -1,0 +1,118 @@
+/* The media plane as the signaling thread sees it: a fixed pool of media workers that own
+ * transports (one per peer connection), the sources published on them and the outputs that
+ * subscribers receive. Every call here is made from the signaling thread, returns at once and is
+ * carried out by the owning worker through its command queue; what happens later (a transport
+ * connected or failed) comes back as events.
+ *
+ * Ids are chosen by the caller, unique per kind for the life of the sfu, never 0. */
+#ifndef DH_SFU_H
+#define DH_SFU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sfu/proto/codec.h"
+
+#define SFU_MAX_WORKERS 64
+#define SFU_MAX_ANNOUNCE 8
+
+typedef struct sfu sfu;
+
+typedef struct sfu_config {
+    int workers;          /* 0 = one per online core */
+    const char *bind_ip;  /* address the workers' UDP sockets bind; "0.0.0.0" when NULL */
+    uint16_t port_min;    /* UDP port range; one port per worker */
+    uint16_t port_max;
+    /* Addresses written as host candidates. None = every IPv4 address of the machine. */
+    const char *announce[SFU_MAX_ANNOUNCE];
+    size_t n_announce;
+    uint32_t remb_bps;    /* bitrate the hub tells publishers they may use (REMB) */
+} sfu_config;
+
+typedef enum {
+    SFU_EV_CONNECTED = 1, /* ICE and DTLS done, SRTP keyed */
+    SFU_EV_FAILED,        /* handshake failed, fingerprint mismatch, ICE or consent timeout */
+} sfu_event_type;
+
+typedef struct sfu_event {
+    sfu_event_type type;
+    uint32_t transport;
+    char reason[96];
+} sfu_event;
+
+typedef struct sfu_candidate {
+    char ip[64];
+    uint16_t port;
+} sfu_candidate;
+
+/* `wake` is called from worker threads when events are waiting; it must be thread-safe. */
+sfu *sfu_new(const sfu_config *cfg, void (*wake)(void *ud), void *ud);
+/* Stops the workers and frees everything. */
+void sfu_free(sfu *s);
+int sfu_worker_count(const sfu *s);
+/* The DTLS certificate's SHA-256 fingerprint, "AB:CD:...". */
+const char *sfu_fingerprint(const sfu *s);
+/* The host candidates a transport on `worker` announces. */
+size_t sfu_candidates(const sfu *s, int worker, sfu_candidate *out, size_t cap);
+/* Events waiting for the signaling thread. */
+size_t sfu_poll_events(sfu *s, sfu_event *out, size_t cap);
+
+typedef struct sfu_transport_params {
+    uint32_t id;
+    char local_ufrag[33]; /* ours, as written in our SDP */
+    char local_pwd[65];
+    char fp_alg[16];      /* the peer's fingerprint from its SDP */
+    uint8_t fp[64];
+    uint8_t fp_len;       /* 0: not known yet (we offered first); see sfu_transport_set_remote */
+} sfu_transport_params;
+
+/* Places the transport on the least loaded worker and returns that worker's index. */
+int sfu_transport_create(sfu *s, const sfu_transport_params *p);
+/* The peer's fingerprint, once its answer arrives; DTLS can only start after this. */
+void sfu_transport_set_remote(sfu *s, uint32_t id, const char *fp_alg, const uint8_t *fp,
+                              uint8_t fp_len);
+/* Removes the transport with every source and output on it. */
+void sfu_transport_close(sfu *s, uint32_t id);
+
+typedef struct sfu_source_params {
+    uint32_t id;
+    uint32_t transport;
+    codec_id codec;
+    uint32_t clock;
+    uint32_t ssrc;      /* media SSRC as the publisher announced it */
+    uint32_t rtx_ssrc;  /* 0 when none */
+    uint8_t audio_level_ext; /* RFC 6464 extension id, 0 when not negotiated */
+} sfu_source_params;
+
+int sfu_source_add(sfu *s, const sfu_source_params *p);
+void sfu_source_remove(sfu *s, uint32_t id);
+
+typedef struct sfu_output_params {
+    uint32_t id;
+    uint32_t transport; /* the subscriber's */
+    codec_id codec;
+    uint32_t clock;
+    uint32_t ssrc;
+    uint8_t pt;
+    uint32_t rtx_ssrc; /* 0 = retransmit on ssrc itself */
+    uint8_t rtx_pt;
+} sfu_output_params;
+
+int sfu_output_add(sfu *s, const sfu_output_params *p);
+void sfu_output_remove(sfu *s, uint32_t id);
+/* Points the output at a source (0 = at nothing). Video switches at the source's next keyframe,
+ * which is requested. Sequence numbers and timestamps stay continuous across switches. */
+void sfu_output_bind(sfu *s, uint32_t output_id, uint32_t source_id);
+/* Asks the publisher of `source` for a keyframe (throttled per source). */
+void sfu_request_keyframe(sfu *s, uint32_t source_id);
+
+/* Counters for /health and /metrics, summed over workers (read without locks; approximate). */
+typedef struct sfu_counters {
+    uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+    uint64_t forwarded, nacks_answered, plis_sent, srtp_errors, malformed, ring_drops;
+    uint64_t transports;
+} sfu_counters;
+void sfu_get_counters(const sfu *s, sfu_counters *out);
+
+#endif

@@ -1,0 +1,296 @@
+/* One peer connection's media transport on its worker: the address ICE checks proved, the DTLS
+ * handshake, the SRTP contexts, and what arrives over them — RTP of the sources published on it,
+ * RTCP feedback about the outputs it receives. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sfu/base/log.h"
+#include "sfu/base/util.h"
+#include "sfu/engine/engine.h"
+#include "sfu/proto/rtcp.h"
+#include "sfu/proto/rtp.h"
+
+#define CONNECT_TIMEOUT_US (30u * 1000000u)
+#define CONSENT_TIMEOUT_US (30u * 1000000u) /* RFC 7675 */
+#define REPORT_INTERVAL_US 1000000u
+
+transport *transport_new(worker *w, const sfu_transport_params *p, const dtls_cert *cert)
+{
+    transport *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->id = p->id;
+    t->w = w;
+    snprintf(t->ufrag, sizeof t->ufrag, "%s", p->local_ufrag);
+    snprintf(t->pwd, sizeof t->pwd, "%s", p->local_pwd);
+    t->created_us = util_now_us();
+    t->remb_ssrc = util_random_u32() | 1;
+    t->outputs_by_ssrc = idmap_new(8);
+    if (!t->outputs_by_ssrc || (cert && p->fp_len && transport_set_remote(t, p, cert) != 0)) {
+        transport_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+int transport_set_remote(transport *t, const sfu_transport_params *p, const dtls_cert *cert)
+{
+    if (t->dtls) return 0; /* a renegotiation: the DTLS session stays */
+    snprintf(t->fp_alg, sizeof t->fp_alg, "%s", p->fp_alg);
+    memcpy(t->fp, p->fp, p->fp_len);
+    t->fp_len = p->fp_len;
+    t->dtls = dtls_conn_new(cert, true, t->fp_alg, t->fp, t->fp_len);
+    return t->dtls ? 0 : -1;
+}
+
+static void send_raw(void *ctx, const uint8_t *buf, size_t len);
+
+void transport_free(transport *t)
+{
+    if (!t) return;
+    /* Tell the browser now rather than letting it wait for consent to expire. */
+    if (t->state == T_CONNECTED && t->dtls) dtls_conn_close(t->dtls, send_raw, t);
+    dtls_conn_free(t->dtls);
+    srtp_session_free(t->srtp);
+    idmap_free(t->outputs_by_ssrc);
+    free(t);
+}
+
+void transport_fail(transport *t, const char *why)
+{
+    if (t->state == T_FAILED) return;
+    LOGW("transport", "transport %u failed: %s", t->id, why);
+    t->state = T_FAILED;
+    worker_emit_event(t->w, SFU_EV_FAILED, t->id, why);
+}
+
+static void send_raw(void *ctx, const uint8_t *buf, size_t len)
+{
+    transport *t = ctx;
+    if (!t->peer_len || len > PKT_MAX) return;
+    outbox *ob = worker_outbox(t->w);
+    uint8_t *slot = outbox_slot(ob);
+    memcpy(slot, buf, len);
+    outbox_commit(ob, len, &t->peer, t->peer_len);
+}
+
+void transport_on_stun_ok(transport *t, const struct sockaddr_storage *from, socklen_t fromlen,
+                          bool nominated, uint64_t now_us)
+{
+    t->last_check_us = now_us;
+    if (nominated || !t->peer_len) {
+        memcpy(&t->peer, from, fromlen);
+        t->peer_len = fromlen;
+    }
+    if (t->state == T_NEW) t->state = T_CHECKED;
+}
+
+static void dtls_progress(transport *t, dtls_state st)
+{
+    if (st == DTLS_FAILED) {
+        char why[96];
+        snprintf(why, sizeof why, "dtls: %s", dtls_conn_error(t->dtls));
+        transport_fail(t, why);
+        return;
+    }
+    if (st == DTLS_CLOSED) {
+        transport_fail(t, "dtls: closed by peer");
+        return;
+    }
+    if (st != DTLS_CONNECTED || t->state == T_CONNECTED || t->srtp) return;
+    dtls_srtp_keys keys;
+    if (!dtls_conn_srtp_keys(t->dtls, &keys)) {
+        transport_fail(t, "dtls: no SRTP profile negotiated");
+        return;
+    }
+    t->srtp = srtp_session_new(&keys);
+    if (!t->srtp) {
+        transport_fail(t, "srtp: cannot create session");
+        return;
+    }
+    t->state = T_CONNECTED;
+    LOGI("transport", "transport %u connected", t->id);
+    worker_emit_event(t->w, SFU_EV_CONNECTED, t->id, "");
+}
+
+void transport_on_dtls(transport *t, const uint8_t *buf, size_t len, uint64_t now_us)
+{
+    if (!t->dtls || t->state == T_FAILED) return;
+    dtls_progress(t, dtls_conn_input(t->dtls, buf, len, send_raw, t));
+}
+
+void transport_send_rtcp(transport *t, uint8_t *buf, size_t len)
+{
+    if (t->state != T_CONNECTED) return;
+    if (srtp_session_protect_rtcp(t->srtp, buf, &len, len + SRTP_MAX_TRAILER) != 0) return;
+    send_raw(t, buf, len);
+}
+
+static source *find_source(transport *t, uint32_t ssrc, bool *is_rtx)
+{
+    for (uint8_t i = 0; i < t->n_sources; i++) {
+        source *s = t->sources[i];
+        if (s->ssrc == ssrc) {
+            *is_rtx = false;
+            return s;
+        }
+        if (s->rtx_ssrc && s->rtx_ssrc == ssrc) {
+            *is_rtx = true;
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static void nack_one(void *ctx, uint16_t seq)
+{
+    output *o = ctx;
+    output_on_nack(o->t->w, o, seq);
+}
+
+static void on_rtcp(transport *t, const uint8_t *buf, size_t len, uint64_t now_us)
+{
+    rtcp_iter it;
+    rtcp_view v;
+    rtcp_iter_init(&it, buf, len);
+    int r;
+    while ((r = rtcp_iter_next(&it, &v)) == 1) {
+        uint32_t sender, media;
+        output *o;
+        switch (v.type) {
+        case RTCP_SR: {
+            rtcp_sr sr;
+            bool is_rtx;
+            if (rtcp_parse_sr(&v, &sr) != RTCP_OK) break;
+            source *s = find_source(t, sr.ssrc, &is_rtx);
+            if (!s || is_rtx) break;
+            recv_stats_sender_report(&s->stats, sr.ntp, now_us);
+            worker_route_sr(t->w, s, sr.ntp, sr.rtp_ts);
+            break;
+        }
+        case RTCP_RTPFB:
+            if (v.count != 1 || rtcp_parse_fb(&v, &sender, &media) != RTCP_OK) break;
+            o = idmap_get(t->outputs_by_ssrc, media);
+            if (o) rtcp_parse_nack(&v, nack_one, o);
+            break;
+        case RTCP_PSFB:
+            if (v.count == 1 && rtcp_parse_fb(&v, &sender, &media) == RTCP_OK) {
+                o = idmap_get(t->outputs_by_ssrc, media);
+                if (o) output_on_keyframe_request(t->w, o, now_us);
+            } else if (v.count == 4) {
+                uint8_t seq_nr;
+                if (rtcp_parse_fir(&v, &media, &seq_nr) != RTCP_OK) break;
+                o = idmap_get(t->outputs_by_ssrc, media);
+                if (o) output_on_keyframe_request(t->w, o, now_us);
+            }
+            break;
+        default:
+            break; /* RR, SDES, BYE, REMB, transport-cc: nothing to act on yet */
+        }
+    }
+    if (r < 0) atomic_fetch_add_explicit(&worker_stats(t->w)->malformed, 1, memory_order_relaxed);
+}
+
+void transport_on_srtp(transport *t, uint8_t *buf, size_t len, uint64_t now_us)
+{
+    worker_counters *c = worker_stats(t->w);
+    if (t->state != T_CONNECTED) return;
+    if (rtp_is_rtcp(buf, len)) {
+        if (srtp_session_unprotect_rtcp(t->srtp, buf, &len) != 0) {
+            atomic_fetch_add_explicit(&c->srtp_errors, 1, memory_order_relaxed);
+            return;
+        }
+        on_rtcp(t, buf, len, now_us);
+        return;
+    }
+    if (srtp_session_unprotect_rtp(t->srtp, buf, &len) != 0) {
+        atomic_fetch_add_explicit(&c->srtp_errors, 1, memory_order_relaxed);
+        return;
+    }
+    rtp_view v;
+    if (rtp_parse(buf, len, &v) != RTP_OK) {
+        atomic_fetch_add_explicit(&c->malformed, 1, memory_order_relaxed);
+        return;
+    }
+    bool is_rtx = false;
+    source *s = find_source(t, v.ssrc, &is_rtx);
+    if (!s) return; /* not (or no longer) announced: nobody subscribed to it */
+    if (is_rtx) {
+        /* Retransmission stream (RFC 4588): padding-only probes are dropped; a real
+         * retransmission is unwrapped into the media stream's sequence space. */
+        if (v.payload_len < 2) return;
+        uint16_t osn = (uint16_t)(buf[v.header_len] << 8 | buf[v.header_len + 1]);
+        memmove(buf + v.header_len, buf + v.header_len + 2, v.payload_len - 2);
+        len = v.header_len + v.payload_len - 2;
+        buf[0] &= (uint8_t)~0x20; /* padding removed with the shift */
+        buf[2] = (uint8_t)(osn >> 8);
+        buf[3] = (uint8_t)osn;
+        buf[8] = (uint8_t)(s->ssrc >> 24);
+        buf[9] = (uint8_t)(s->ssrc >> 16);
+        buf[10] = (uint8_t)(s->ssrc >> 8);
+        buf[11] = (uint8_t)s->ssrc;
+        if (rtp_parse(buf, len, &v) != RTP_OK) return;
+    }
+    recv_stats_packet(&s->stats, v.seq, v.ts, now_us, (uint32_t)len);
+    if (s->audio_level_ext) {
+        bool voice;
+        uint8_t level;
+        if (rtp_audio_level(buf, &v, s->audio_level_ext, &level, &voice)) s->level = level;
+    }
+    pkt_meta m = {.source_id = s->id,
+                  .seq = v.seq,
+                  .ts = v.ts,
+                  .header_len = (uint16_t)v.header_len,
+                  .marker = v.marker,
+                  .keyframe = s->video && codec_is_keyframe(s->codec, buf + v.header_len,
+                                                            v.payload_len)};
+    worker_route(t->w, s, &m, buf, len, now_us);
+}
+
+static void send_reports(transport *t, uint64_t now_us)
+{
+    if (t->n_sources == 0) return;
+    rtcp_rr rr = {.ssrc = t->remb_ssrc};
+    uint32_t video_ssrcs[TRANSPORT_MAX_SOURCES];
+    size_t n_video = 0;
+    for (uint8_t i = 0; i < t->n_sources; i++) {
+        source *s = t->sources[i];
+        if (recv_stats_report(&s->stats, now_us, &rr.blocks[rr.n_blocks])) rr.n_blocks++;
+        if (s->video) video_ssrcs[n_video++] = s->ssrc;
+    }
+    uint8_t buf[512 + SRTP_MAX_TRAILER];
+    size_t n = rtcp_write_rr(buf, 512, &rr);
+    uint32_t remb = worker_remb_bps(t->w);
+    if (n && n_video && remb)
+        n += rtcp_write_remb(buf + n, 512 - n, t->remb_ssrc, remb, video_ssrcs, n_video);
+    if (n) transport_send_rtcp(t, buf, n);
+}
+
+/* Time since `then`; 0 when `then` is later (it was stamped after this loop pass began). */
+static uint64_t since(uint64_t now_us, uint64_t then)
+{
+    return now_us > then ? now_us - then : 0;
+}
+
+void transport_on_timer(transport *t, uint64_t now_us)
+{
+    if (t->state == T_FAILED) return;
+    if (t->state != T_CONNECTED) {
+        if (since(now_us, t->created_us) > CONNECT_TIMEOUT_US) {
+            transport_fail(t, t->state == T_NEW ? "ice: no connectivity check within 30 s"
+                                                : "dtls: no handshake within 30 s");
+            return;
+        }
+        uint64_t due = t->dtls ? dtls_conn_next_timeout(t->dtls) : 0;
+        if (due && now_us >= due) dtls_progress(t, dtls_conn_on_timer(t->dtls, send_raw, t));
+        return;
+    }
+    if (t->last_check_us && since(now_us, t->last_check_us) > CONSENT_TIMEOUT_US) {
+        transport_fail(t, "ice: consent expired (no check for 30 s)");
+        return;
+    }
+    if (now_us >= t->next_report_us) {
+        t->next_report_us = now_us + REPORT_INTERVAL_US;
+        send_reports(t, now_us);
+    }
+}

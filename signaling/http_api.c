@@ -1,0 +1,189 @@
+/* HTTP routes that are not static files: WHIP (RFC 9725) and WHEP for any standard tool, health
+ * and metrics. Every request is authenticated against the meeting in its URL; ids in URLs are
+ * checked against a strict alphabet and only ever compared, never used as paths. */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sfu/base/log.h"
+#include "sfu/base/util.h"
+#include "signaling/hub.h"
+
+static void respond_text(server_http *r, int status, const char *text)
+{
+    server_http_respond(r, status, "text/plain; charset=utf-8", NULL, text, strlen(text));
+}
+
+static bool valid_id(const char *s, size_t len, size_t max)
+{
+    if (len == 0 || len > max) return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_') return false;
+    return true;
+}
+
+/* "/whip/{meeting}[/{resource}]": fills the parts; false when the path is not of that shape. */
+static bool split_path(const char *path, const char *prefix, char *meeting_out, char *resource)
+{
+    size_t pl = strlen(prefix);
+    if (strncmp(path, prefix, pl) != 0) return false;
+    const char *a = path + pl;
+    const char *slash = strchr(a, '/');
+    size_t alen = slash ? (size_t)(slash - a) : strlen(a);
+    if (!valid_id(a, alen, 64)) return false;
+    memcpy(meeting_out, a, alen);
+    meeting_out[alen] = '\0';
+    resource[0] = '\0';
+    if (!slash) return true;
+    const char *b = slash + 1;
+    size_t blen = strlen(b);
+    if (!valid_id(b, blen, 23)) return false;
+    memcpy(resource, b, blen + 1);
+    return true;
+}
+
+/* 0 with claims, or the HTTP status to answer. */
+static int authorize(hub *h, server_http *r, const char *mid, token_claims *c)
+{
+    const char *auth = server_http_header(r, "authorization");
+    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
+        h->counters.auth_failures++;
+        return 401;
+    }
+    int rc = hub_check_token(h, auth + 7, mid, c);
+    if (rc == TOKEN_OK) return 0;
+    h->counters.auth_failures++;
+    return rc == 1 ? 403 : 401;
+}
+
+static peer *find_resource(hub *h, const char *mid, peer_kind kind, const char *res)
+{
+    meeting *m = meeting_get(h, mid, false);
+    for (peer *p = m ? meeting_peers(m) : NULL; p; p = p->next)
+        if (p->kind == kind && strcmp(p->resource, res) == 0) return p;
+    return NULL;
+}
+
+static void create_resource(hub *h, server_http *r, peer_kind kind, const char *prefix,
+                            const char *mid)
+{
+    token_claims c;
+    int st = authorize(h, r, mid, &c);
+    if (st)
+        return respond_text(r, st,
+                            st == 401 ? "missing, malformed, forged or expired token\n"
+                                      : "the token is for another meeting\n");
+    if (kind == PEER_WHIP && c.role != ROLE_CHAIR && c.role != ROLE_OPERATOR && c.role != ROLE_SITE)
+        return respond_text(r, 403, "this role does not publish\n");
+    const char *ct = server_http_header(r, "content-type");
+    if (!ct || strncasecmp(ct, "application/sdp", 15) != 0)
+        return respond_text(r, 415, "the body must be application/sdp\n");
+    size_t len;
+    const uint8_t *body = server_http_body(r, &len);
+    meeting *m = meeting_get(h, mid, true);
+    peer *p = m ? peer_new(h, m, kind, &c, NULL) : NULL;
+    if (!p) return respond_text(r, 500, "out of memory\n");
+    char rnd[13];
+    util_random_token(rnd, 12);
+    snprintf(p->resource, sizeof p->resource, "r-%s", rnd);
+    char err[160] = "";
+    char *answer = kind == PEER_WHIP ? peer_publish(p, (const char *)body, len, err, sizeof err)
+                                     : peer_watch(p, (const char *)body, len, err, sizeof err);
+    if (!answer) {
+        peer_free(p);
+        h->counters.http_rejected++;
+        char msg[200];
+        snprintf(msg, sizeof msg, "bad offer: %s\n", err);
+        return respond_text(r, 400, msg);
+    }
+    char headers[256];
+    snprintf(headers, sizeof headers, "Location: %s%s/%s\r\nETag: \"%s\"\r\n", prefix, mid,
+             p->resource, p->resource);
+    server_http_respond(r, 201, "application/sdp", headers, answer, strlen(answer));
+    free(answer);
+}
+
+static void delete_resource(hub *h, server_http *r, peer_kind kind, const char *mid,
+                            const char *res)
+{
+    token_claims c;
+    int st = authorize(h, r, mid, &c);
+    if (st) return respond_text(r, st, "not allowed\n");
+    peer *p = find_resource(h, mid, kind, res);
+    if (!p) return respond_text(r, 404, "no such resource\n");
+    if (strcmp(p->token_id, c.id) != 0)
+        return respond_text(r, 403, "only the token that created a resource may end it\n");
+    peer_free(p);
+    respond_text(r, 200, "ended\n");
+}
+
+static void media_route(hub *h, server_http *r, peer_kind kind, const char *prefix, const char *mid,
+                        const char *res)
+{
+    const char *method = server_http_method(r);
+    if (!res[0] && strcmp(method, "POST") == 0) return create_resource(h, r, kind, prefix, mid);
+    if (!res[0] && strcmp(method, "OPTIONS") == 0)
+        return server_http_respond(r, 204, NULL, "Accept-Post: application/sdp\r\n", NULL, 0);
+    if (res[0] && strcmp(method, "DELETE") == 0) return delete_resource(h, r, kind, mid, res);
+    if (res[0] && strcmp(method, "PATCH") == 0)
+        return server_http_respond(r, 405, "text/plain", "Allow: DELETE\r\n",
+                                   "trickle and ICE restart are not supported\n", 42);
+    respond_text(r, 405, "method not allowed\n");
+}
+
+static void health(hub *h, server_http *r)
+{
+    size_t meetings = 0, peers = 0;
+    meeting_totals(h, &meetings, &peers);
+    json_t *j = json_pack("{s:s, s:I, s:I}", "status", "ok", "meetings", (json_int_t)meetings,
+                          "peers", (json_int_t)peers);
+    char *text = json_dumps(j, JSON_COMPACT);
+    server_http_respond(r, 200, "application/json", NULL, text, strlen(text));
+    free(text);
+    json_decref(j);
+}
+
+static void metrics(hub *h, server_http *r)
+{
+    sfu_counters c;
+    sfu_get_counters(h->media, &c);
+    char buf[2048];
+    int n = snprintf(
+        buf, sizeof buf,
+        "# TYPE dienhong_rx_packets_total counter\ndienhong_rx_packets_total %llu\n"
+        "# TYPE dienhong_tx_packets_total counter\ndienhong_tx_packets_total %llu\n"
+        "# TYPE dienhong_forwarded_packets_total counter\ndienhong_forwarded_packets_total %llu\n"
+        "# TYPE dienhong_nacks_answered_total counter\ndienhong_nacks_answered_total %llu\n"
+        "# TYPE dienhong_plis_sent_total counter\ndienhong_plis_sent_total %llu\n"
+        "# TYPE dienhong_srtp_errors_total counter\ndienhong_srtp_errors_total %llu\n"
+        "# TYPE dienhong_malformed_packets_total counter\ndienhong_malformed_packets_total %llu\n"
+        "# TYPE dienhong_ring_drops_total counter\ndienhong_ring_drops_total %llu\n"
+        "# TYPE dienhong_transports gauge\ndienhong_transports %llu\n"
+        "# TYPE dienhong_ws_rejected_total counter\ndienhong_ws_rejected_total %llu\n"
+        "# TYPE dienhong_auth_failures_total counter\ndienhong_auth_failures_total %llu\n",
+        (unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
+        (unsigned long long)c.forwarded, (unsigned long long)c.nacks_answered,
+        (unsigned long long)c.plis_sent, (unsigned long long)c.srtp_errors,
+        (unsigned long long)c.malformed, (unsigned long long)c.ring_drops,
+        (unsigned long long)c.transports, (unsigned long long)h->counters.ws_rejected,
+        (unsigned long long)h->counters.auth_failures);
+    server_http_respond(r, 200, "text/plain; version=0.0.4", NULL, buf, (size_t)n);
+}
+
+void http_api_request(hub *h, server_http *r)
+{
+    h->counters.http_requests++;
+    const char *path = server_http_path(r);
+    const char *method = server_http_method(r);
+    char mid[65], res[24];
+    if (strcmp(path, "/health") == 0 && strcmp(method, "GET") == 0) return health(h, r);
+    if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) return metrics(h, r);
+    if (split_path(path, "/whip/", mid, res))
+        return media_route(h, r, PEER_WHIP, "/whip/", mid, res);
+    if (split_path(path, "/whep/", mid, res))
+        return media_route(h, r, PEER_WHEP, "/whep/", mid, res);
+    h->counters.http_rejected++;
+    respond_text(r, 404, "not found\n");
+}

@@ -1,0 +1,132 @@
+/* Wiring: the web front's callbacks to the protocol handlers, the media plane's events to the
+ * peers they concern, tokens to meetings. */
+#include "signaling/hub.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sfu/base/log.h"
+#include "sfu/base/util.h"
+
+static _Atomic(server *) g_wake_target;
+
+static void on_ws_open(void *ud, server_conn *c)
+{
+    session_open(ud, c);
+}
+
+static void on_ws_message(void *ud, server_conn *c, const char *msg, size_t len)
+{
+    session_message(ud, c, msg, len);
+}
+
+static void on_ws_close(void *ud, server_conn *c)
+{
+    session_close(ud, c);
+}
+
+static void on_http(void *ud, server_http *r)
+{
+    http_api_request(ud, r);
+}
+
+/* Media events arrive here, on the signaling thread, after a worker woke it. */
+static void on_wake(void *ud)
+{
+    hub *h = ud;
+    sfu_event evs[64];
+    size_t n;
+    while ((n = sfu_poll_events(h->media, evs, 64)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            peer *p = idmap_get(h->by_transport, evs[i].transport);
+            if (!p) continue;
+            peer_on_transport_event(p, &evs[i]);
+            /* A WHIP/WHEP resource has no one to renegotiate with: it ends. */
+            if (evs[i].type == SFU_EV_FAILED && p->kind != PEER_WS) peer_free(p);
+        }
+    }
+}
+
+static void wake_from_worker(void *ud)
+{
+    (void)ud;
+    server *s = atomic_load(&g_wake_target);
+    if (s) server_wake(s);
+}
+
+hub *hub_new(const hub_config *cfg)
+{
+    hub *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->next_id = 1;
+    h->by_transport = idmap_new(256);
+    if (!h->by_transport || token_key_load_or_create(cfg->data_dir, h->key) != 0) {
+        LOGE("hub", "cannot use data directory %s", cfg->data_dir);
+        hub_free(h);
+        return NULL;
+    }
+    server_config sc = {.host = cfg->listen_host,
+                        .port = cfg->listen_port,
+                        .tls_cert = cfg->tls_cert,
+                        .tls_key = cfg->tls_key,
+                        .web_root = cfg->web_root};
+    server_handlers hs = {.ud = h,
+                          .ws_open = on_ws_open,
+                          .ws_message = on_ws_message,
+                          .ws_close = on_ws_close,
+                          .http_request = on_http,
+                          .wake = on_wake};
+    h->srv = server_new(&sc, &hs);
+    if (!h->srv) {
+        hub_free(h);
+        return NULL;
+    }
+    atomic_store(&g_wake_target, h->srv);
+    h->media = sfu_new(&cfg->media, wake_from_worker, h);
+    if (!h->media) {
+        hub_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void hub_free(hub *h)
+{
+    if (!h) return;
+    h->stopping = true;
+    meeting_free_all(h);
+    if (h->media) sfu_free(h->media);
+    atomic_store(&g_wake_target, NULL);
+    if (h->srv) server_free(h->srv);
+    idmap_free(h->by_transport);
+    free(h);
+}
+
+int hub_run(hub *h)
+{
+    return server_run(h->srv);
+}
+
+void hub_stop(hub *h)
+{
+    server_stop(h->srv);
+}
+
+int hub_port(const hub *h)
+{
+    return server_port(h->srv);
+}
+
+uint32_t hub_next_id(hub *h)
+{
+    return h->next_id++;
+}
+
+int hub_check_token(hub *h, const char *token, const char *meeting_id_or_null, token_claims *out)
+{
+    int rc = token_verify(h->key, token, strlen(token), util_unix_time(), out);
+    if (rc != TOKEN_OK) return rc;
+    if (meeting_id_or_null && strcmp(meeting_id_or_null, out->meeting) != 0) return 1;
+    return TOKEN_OK;
+}

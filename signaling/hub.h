@@ -1,0 +1,147 @@
+/* The hub on its signaling thread: the web front (server.h), the media plane (sfu.h), the
+ * meetings and their peers. Everything here runs on that one thread, so meeting state needs no
+ * locks; the media workers are reached only through sfu.h. Internal to signaling/. */
+#ifndef DH_HUB_H
+#define DH_HUB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sfu/base/idmap.h"
+#include "sfu/engine/sfu.h"
+#include "signaling/negotiate.h"
+#include "signaling/server.h"
+#include "signaling/token.h"
+
+#define PEER_MAX_SLOTS SDP_MAX_MEDIA
+
+typedef struct hub hub;
+typedef struct meeting meeting;
+typedef struct peer peer;
+
+typedef struct hub_config {
+    const char *listen_host;
+    int listen_port;
+    const char *data_dir;
+    const char *web_root;
+    const char *tls_cert, *tls_key;
+    sfu_config media;
+} hub_config;
+
+hub *hub_new(const hub_config *cfg);
+void hub_free(hub *h);
+int hub_run(hub *h);  /* until hub_stop */
+void hub_stop(hub *h); /* async-signal-safe */
+int hub_port(const hub *h);
+
+/* ---- inside signaling/ ---- */
+
+typedef struct hub_counters {
+    uint64_t ws_messages, ws_rejected, http_requests, http_rejected, joins, auth_failures;
+} hub_counters;
+
+struct hub {
+    server *srv;
+    sfu *media;
+    uint8_t key[TOKEN_KEY_LEN];
+    meeting *meetings;
+    idmap *by_transport; /* transport id -> peer */
+    uint32_t next_id;
+    bool stopping; /* no renegotiation while everything is torn down */
+    hub_counters counters;
+};
+
+uint32_t hub_next_id(hub *h);
+/* Verifies a token for `meeting` (NULL: any). Returns TOKEN_OK, a TOKEN_E_* value, or 1 when the
+ * token is valid but for another meeting. */
+int hub_check_token(hub *h, const char *token, const char *meeting_id_or_null, token_claims *out);
+
+typedef enum { PEER_WS = 0, PEER_WHIP, PEER_WHEP } peer_kind;
+
+/* A subscriber-side m-section and what feeds it. */
+typedef struct peer_slot {
+    neg_slot s;
+    uint32_t output; /* 0 until the section is answered and the output exists */
+    uint32_t source;
+    const peer *from; /* the publisher, for labels; NULL when inactive */
+} peer_slot;
+
+struct peer {
+    uint32_t id;
+    char pid[16]; /* "p-" + random: what other clients see */
+    peer_kind kind;
+    hub *h;
+    meeting *m;
+    peer *next;
+    role_t role;
+    char site[65];
+    char name[81];
+    char token_id[33];
+    server_conn *conn;  /* websocket peers */
+    char resource[24];  /* WHIP/WHEP resource id */
+
+    /* Publishing. */
+    uint32_t pub_t;
+    int pub_worker;
+    uint64_t pub_version;
+    char pub_ufrag[9], pub_pwd[33];
+    neg_track tracks[NEG_MAX_TRACKS];
+    uint32_t src[NEG_MAX_TRACKS];
+    size_t n_tracks;
+
+    /* Receiving. */
+    uint32_t sub_t;
+    int sub_worker;
+    bool sub_remote_set;
+    char sub_ufrag[9], sub_pwd[33];
+    uint64_t sub_session;
+    peer_slot slots[PEER_MAX_SLOTS];
+    size_t n_slots;
+    uint32_t revision; /* last offer sent */
+    uint32_t answered; /* last offer answered */
+    bool dirty;        /* sources changed while an offer was outstanding */
+};
+
+/* Meetings (meeting.c). */
+meeting *meeting_get(hub *h, const char *id, bool create);
+const char *meeting_id(const meeting *m);
+peer *meeting_peers(meeting *m);
+size_t meeting_peer_count(const meeting *m);
+void meeting_add(meeting *m, peer *p);
+void meeting_remove(meeting *m, peer *p);
+/* Sources came or went: every subscriber's set is brought up to date. */
+void meeting_refresh(meeting *m);
+/* The chair's source of that kind, or 0. */
+uint32_t meeting_program(meeting *m, bool video, codec_id *codec);
+void meeting_free_all(hub *h);
+void meeting_totals(hub *h, size_t *meetings, size_t *peers);
+
+/* Peers (peer.c). */
+peer *peer_new(hub *h, meeting *m, peer_kind kind, const token_claims *c, const char *name);
+void peer_free(peer *p); /* leaves the meeting and closes its transports */
+/* Publisher offer -> answer text (malloc'd) or NULL with err. */
+char *peer_publish(peer *p, const char *sdp, size_t len, char *err, size_t errcap);
+void peer_unpublish(peer *p);
+/* The subscriber's answer to offer `revision`. */
+int peer_subscriber_answer(peer *p, uint32_t revision, const char *sdp, size_t len, char *err,
+                           size_t errcap);
+/* Recomputes what a websocket peer receives and sends an offer when it changed. */
+void peer_update_subscriptions(peer *p);
+/* WHEP: receive-only offer -> answer text (malloc'd) or NULL with err. */
+char *peer_watch(peer *p, const char *sdp, size_t len, char *err, size_t errcap);
+void peer_rebind_program(peer *p);
+void peer_on_transport_event(peer *p, const sfu_event *ev);
+/* Sends an event to a websocket peer: {"event": name, "data": data} (steals data). */
+typedef struct json_t json_t;
+void peer_send_event(peer *p, const char *name, json_t *data);
+uint32_t peer_source_for_mid(const peer *p, const char *mid);
+
+/* Protocol front ends. */
+void session_open(hub *h, server_conn *c);
+void session_message(hub *h, server_conn *c, const char *msg, size_t len);
+void session_close(hub *h, server_conn *c);
+/* The peer of this connection is gone (shutdown): the session must not touch it again. */
+void session_forget_peer(server_conn *c);
+void http_api_request(hub *h, server_http *r);
+
+#endif

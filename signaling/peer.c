@@ -1,0 +1,439 @@
+/* A participant's peer connections as the hub sees them: what it publishes (the answer to its
+ * offer, the sources that become), what it receives (the hub's offers, one m-section per source,
+ * renegotiated as sources come and go), and for WHEP viewers the meeting's program. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sfu/base/log.h"
+#include "sfu/base/util.h"
+#include "signaling/hub.h"
+
+#define SDP_TEXT_MAX 65536
+
+peer *peer_new(hub *h, meeting *m, peer_kind kind, const token_claims *c, const char *name)
+{
+    peer *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->id = hub_next_id(h);
+    p->h = h;
+    p->kind = kind;
+    p->role = c->role;
+    char rnd[9];
+    util_random_token(rnd, 8);
+    snprintf(p->pid, sizeof p->pid, "p-%s", rnd);
+    snprintf(p->site, sizeof p->site, "%s", c->site);
+    snprintf(p->token_id, sizeof p->token_id, "%s", c->id);
+    snprintf(p->name, sizeof p->name, "%s",
+             name && name[0] ? name : (c->site[0] ? c->site : role_name(c->role)));
+    p->sub_session = ((uint64_t)util_random_u32() << 20) | 1;
+    meeting_add(m, p);
+    LOGI("peer", "%s joined %s as %s%s%s", p->pid, meeting_id(m), role_name(p->role),
+         p->site[0] ? " of " : "", p->site);
+    return p;
+}
+
+static void close_transport(peer *p, uint32_t *t)
+{
+    if (!*t) return;
+    idmap_del(p->h->by_transport, *t);
+    sfu_transport_close(p->h->media, *t);
+    *t = 0;
+}
+
+void peer_free(peer *p)
+{
+    if (!p) return;
+    LOGI("peer", "%s left", p->pid);
+    if (p->conn) session_forget_peer(p->conn);
+    p->n_tracks = 0; /* its sources are gone for everyone from here on */
+    close_transport(p, &p->pub_t);
+    close_transport(p, &p->sub_t);
+    if (p->m) meeting_remove(p->m, p);
+    free(p);
+}
+
+static uint32_t new_transport(peer *p, char ufrag[9], char pwd[33], const neg_remote *r,
+                              int *worker)
+{
+    util_random_token(ufrag, 8);
+    util_random_token(pwd, 32);
+    sfu_transport_params tp = {.id = hub_next_id(p->h)};
+    snprintf(tp.local_ufrag, sizeof tp.local_ufrag, "%s", ufrag);
+    snprintf(tp.local_pwd, sizeof tp.local_pwd, "%s", pwd);
+    if (r) {
+        snprintf(tp.fp_alg, sizeof tp.fp_alg, "%s", r->fp_alg);
+        memcpy(tp.fp, r->fp, r->fp_len);
+        tp.fp_len = r->fp_len;
+    }
+    *worker = sfu_transport_create(p->h->media, &tp);
+    if (*worker < 0) return 0;
+    idmap_put(p->h->by_transport, tp.id, p);
+    return tp.id;
+}
+
+/* The worker a transport lives on decides the port in our candidates. */
+typedef struct local_desc {
+    neg_local l;
+    sfu_candidate cands[NEG_MAX_CANDIDATES];
+} local_desc;
+
+static void fill_local(peer *p, local_desc *d, const char *ufrag, const char *pwd, int worker,
+                       uint64_t session, uint64_t version)
+{
+    d->l = (neg_local){.ufrag = ufrag,
+                       .pwd = pwd,
+                       .fingerprint = sfu_fingerprint(p->h->media),
+                       .cands = d->cands,
+                       .session_id = session,
+                       .version = version};
+    d->l.n_cands = sfu_candidates(p->h->media, worker, d->cands, NEG_MAX_CANDIDATES);
+}
+
+static char *write_sdp(const sdp_session *s, char *err, size_t errcap)
+{
+    char *out = malloc(SDP_TEXT_MAX);
+    if (!out) return NULL;
+    if (sdp_write(s, out, SDP_TEXT_MAX) < 0) {
+        snprintf(err, errcap, "description too large");
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static sdp_session *parse(const char *sdp, size_t len, char *err, size_t errcap)
+{
+    sdp_session *s = sdp_session_new();
+    if (!s) {
+        snprintf(err, errcap, "out of memory");
+        return NULL;
+    }
+    if (sdp_parse(sdp, len, s, err, errcap) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+char *peer_publish(peer *p, const char *sdp, size_t len, char *err, size_t errcap)
+{
+    sdp_session *offer = parse(sdp, len, err, errcap);
+    sdp_session *answer = sdp_session_new();
+    char *text = NULL;
+    neg_remote remote;
+    if (!offer || !answer || negotiate_remote(offer, &remote, err, errcap) != 0) goto out;
+    int worker = -1;
+    bool created = false;
+    if (!p->pub_t) {
+        p->pub_t = new_transport(p, p->pub_ufrag, p->pub_pwd, &remote, &worker);
+        if (!p->pub_t) {
+            snprintf(err, errcap, "no media worker available");
+            goto out;
+        }
+        p->pub_worker = worker;
+        created = true;
+    }
+    local_desc d;
+    fill_local(p, &d, p->pub_ufrag, p->pub_pwd, p->pub_worker, p->sub_session + 1,
+               ++p->pub_version);
+    neg_track tracks[NEG_MAX_TRACKS];
+    size_t n = 0;
+    if (negotiate_publish(offer, &d.l, CODEC_NONE, answer, tracks, &n, err, errcap) != 0) {
+        if (created) close_transport(p, &p->pub_t);
+        goto out;
+    }
+    text = write_sdp(answer, err, errcap);
+    if (!text) goto out;
+    /* Keep sources whose SSRC and codec did not change, so subscribers see no gap. */
+    uint32_t src[NEG_MAX_TRACKS] = {0};
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p->n_tracks; j++)
+            if (p->src[j] && p->tracks[j].ssrc == tracks[i].ssrc &&
+                p->tracks[j].codec == tracks[i].codec) {
+                src[i] = p->src[j];
+                p->src[j] = 0;
+            }
+    for (size_t j = 0; j < p->n_tracks; j++)
+        if (p->src[j]) sfu_source_remove(p->h->media, p->src[j]);
+    for (size_t i = 0; i < n; i++) {
+        if (src[i]) continue;
+        src[i] = hub_next_id(p->h);
+        sfu_source_params sp = {.id = src[i],
+                                .transport = p->pub_t,
+                                .codec = tracks[i].codec,
+                                .clock = tracks[i].clock,
+                                .ssrc = tracks[i].ssrc,
+                                .rtx_ssrc = tracks[i].rtx_ssrc,
+                                .audio_level_ext = tracks[i].audio_level_ext};
+        sfu_source_add(p->h->media, &sp);
+    }
+    memcpy(p->tracks, tracks, sizeof tracks);
+    memcpy(p->src, src, sizeof src);
+    p->n_tracks = n;
+    LOGI("peer", "%s publishes %zu track(s)", p->pid, n);
+    meeting_refresh(p->m);
+out:
+    free(offer);
+    free(answer);
+    return text;
+}
+
+void peer_unpublish(peer *p)
+{
+    p->n_tracks = 0;
+    close_transport(p, &p->pub_t);
+    meeting_refresh(p->m);
+}
+
+uint32_t peer_source_for_mid(const peer *p, const char *mid)
+{
+    for (size_t i = 0; i < p->n_slots; i++)
+        if (p->slots[i].s.active && strcmp(p->slots[i].s.mid, mid) == 0) return p->slots[i].source;
+    return 0;
+}
+
+void peer_send_event(peer *p, const char *name, json_t *data)
+{
+    if (!p->conn) {
+        json_decref(data);
+        return;
+    }
+    json_t *ev = json_pack("{s:s, s:o}", "event", name, "data", data);
+    char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+    if (text) server_conn_send(p->conn, text, strlen(text));
+    free(text);
+    json_decref(ev);
+}
+
+static json_t *sources_json(const peer *p)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < p->n_slots; i++) {
+        const peer_slot *s = &p->slots[i];
+        if (!s->s.active || !s->from) continue;
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "mid", s->s.mid,
+                                             "kind", s->s.video ? "video" : "audio", "peer",
+                                             s->from->pid, "role", role_name(s->from->role), "site",
+                                             s->from->site, "name", s->from->name));
+    }
+    return arr;
+}
+
+static void send_offer(peer *p)
+{
+    char err[160];
+    int worker = p->sub_worker;
+    if (!p->sub_t) {
+        p->sub_t = new_transport(p, p->sub_ufrag, p->sub_pwd, NULL, &worker);
+        if (!p->sub_t) return;
+        p->sub_worker = worker;
+    }
+    neg_slot slots[PEER_MAX_SLOTS];
+    for (size_t i = 0; i < p->n_slots; i++)
+        slots[i] = p->slots[i].s;
+    local_desc d;
+    fill_local(p, &d, p->sub_ufrag, p->sub_pwd, worker, p->sub_session, p->revision + 1);
+    sdp_session *offer = sdp_session_new();
+    char *text = NULL;
+    if (offer && negotiate_subscribe_offer(slots, p->n_slots, &d.l, offer, err, sizeof err) == 0)
+        text = write_sdp(offer, err, sizeof err);
+    free(offer);
+    if (!text) {
+        LOGW("peer", "%s: cannot build offer: %s", p->pid, err);
+        return;
+    }
+    p->revision++;
+    p->dirty = false;
+    peer_send_event(p, "subscriber_offer",
+                    json_pack("{s:i, s:s, s:o}", "revision", (json_int_t)p->revision, "sdp", text,
+                              "sources", sources_json(p)));
+    free(text);
+}
+
+static bool peer_source_bound(const peer *p, uint32_t source)
+{
+    for (size_t i = 0; i < p->n_slots; i++)
+        if (p->slots[i].s.active && p->slots[i].source == source) return true;
+    return false;
+}
+
+static bool wanted(const peer *p, uint32_t source)
+{
+    for (const peer *q = meeting_peers(p->m); q; q = q->next) {
+        if (q == p) continue;
+        for (size_t i = 0; i < q->n_tracks; i++)
+            if (q->src[i] == source) return true;
+    }
+    return false;
+}
+
+static peer_slot *slot_for(peer *p, bool video, codec_id codec)
+{
+    for (size_t i = 0; i < p->n_slots; i++) {
+        peer_slot *s = &p->slots[i];
+        if (!s->s.active && s->s.video == video && s->s.codec == codec) return s;
+    }
+    if (p->n_slots == PEER_MAX_SLOTS) return NULL;
+    peer_slot *s = &p->slots[p->n_slots];
+    memset(s, 0, sizeof *s);
+    snprintf(s->s.mid, sizeof s->s.mid, "%zu", p->n_slots);
+    p->n_slots++;
+    return s;
+}
+
+void peer_update_subscriptions(peer *p)
+{
+    if (p->kind != PEER_WS || !p->m) return;
+    bool changed = false;
+    for (size_t i = 0; i < p->n_slots; i++) {
+        peer_slot *s = &p->slots[i];
+        if (!s->s.active || wanted(p, s->source)) continue;
+        if (s->output) sfu_output_remove(p->h->media, s->output);
+        s->output = 0;
+        s->source = 0;
+        s->from = NULL;
+        s->s.active = false;
+        changed = true;
+    }
+    for (const peer *q = meeting_peers(p->m); q; q = q->next) {
+        if (q == p) continue;
+        for (size_t t = 0; t < q->n_tracks; t++) {
+            if (!q->src[t] || peer_source_bound(p, q->src[t])) continue;
+            const neg_track *tr = &q->tracks[t];
+            peer_slot *s = slot_for(p, tr->video, tr->codec);
+            if (!s) break;
+            s->s.video = tr->video;
+            s->s.active = true;
+            s->s.codec = tr->codec;
+            s->s.pt = negotiate_pt(tr->codec);
+            s->s.rtx_pt = negotiate_rtx_pt(tr->codec);
+            s->s.ssrc = util_random_u32() | 1;
+            s->s.rtx_ssrc = s->s.rtx_pt ? (util_random_u32() | 1) : 0;
+            snprintf(s->s.stream, sizeof s->s.stream, "%s", q->pid);
+            snprintf(s->s.track, sizeof s->s.track, "%s-%s%zu", q->pid, tr->video ? "v" : "a", t);
+            s->source = q->src[t];
+            s->from = q;
+            s->output = 0;
+            changed = true;
+        }
+    }
+    if (!changed) return;
+    if (p->revision == p->answered)
+        send_offer(p);
+    else
+        p->dirty = true;
+}
+
+int peer_subscriber_answer(peer *p, uint32_t revision, const char *sdp, size_t len, char *err,
+                           size_t errcap)
+{
+    sdp_session *answer = parse(sdp, len, err, errcap);
+    if (!answer) return -1;
+    neg_remote remote;
+    int rc = negotiate_remote(answer, &remote, err, errcap);
+    free(answer);
+    if (rc != 0) return -1;
+    if (revision != p->revision || !p->sub_t) return 0; /* stale: a newer offer is on its way */
+    if (!p->sub_remote_set) {
+        sfu_transport_set_remote(p->h->media, p->sub_t, remote.fp_alg, remote.fp, remote.fp_len);
+        p->sub_remote_set = true;
+    }
+    p->answered = revision;
+    for (size_t i = 0; i < p->n_slots; i++) {
+        peer_slot *s = &p->slots[i];
+        if (!s->s.active || s->output) continue;
+        s->output = hub_next_id(p->h);
+        sfu_output_params op = {.id = s->output,
+                                .transport = p->sub_t,
+                                .codec = s->s.codec,
+                                .clock = negotiate_clock(s->s.codec),
+                                .ssrc = s->s.ssrc,
+                                .pt = s->s.pt,
+                                .rtx_ssrc = s->s.rtx_ssrc,
+                                .rtx_pt = s->s.rtx_pt};
+        sfu_output_add(p->h->media, &op);
+        sfu_output_bind(p->h->media, s->output, s->source);
+    }
+    if (p->dirty) send_offer(p);
+    return 0;
+}
+
+char *peer_watch(peer *p, const char *sdp, size_t len, char *err, size_t errcap)
+{
+    sdp_session *offer = parse(sdp, len, err, errcap);
+    sdp_session *answer = sdp_session_new();
+    char *text = NULL;
+    neg_remote remote;
+    if (!offer || !answer || negotiate_remote(offer, &remote, err, errcap) != 0) goto out;
+    int worker;
+    p->sub_t = new_transport(p, p->sub_ufrag, p->sub_pwd, &remote, &worker);
+    if (!p->sub_t) {
+        snprintf(err, errcap, "no media worker available");
+        goto out;
+    }
+    p->sub_worker = worker;
+    p->sub_remote_set = true;
+    local_desc d;
+    fill_local(p, &d, p->sub_ufrag, p->sub_pwd, worker, p->sub_session, 1);
+    codec_id prefer = CODEC_NONE;
+    meeting_program(p->m, true, &prefer);
+    neg_slot slots[NEG_MAX_TRACKS];
+    size_t n = 0;
+    if (negotiate_watch(offer, &d.l, prefer, answer, slots, &n, err, errcap) != 0) {
+        close_transport(p, &p->sub_t);
+        goto out;
+    }
+    text = write_sdp(answer, err, errcap);
+    if (!text) {
+        close_transport(p, &p->sub_t);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        peer_slot *s = &p->slots[i];
+        memset(s, 0, sizeof *s);
+        s->s = slots[i];
+        s->output = hub_next_id(p->h);
+        sfu_output_params op = {.id = s->output,
+                                .transport = p->sub_t,
+                                .codec = s->s.codec,
+                                .clock = negotiate_clock(s->s.codec),
+                                .ssrc = s->s.ssrc,
+                                .pt = s->s.pt,
+                                .rtx_ssrc = s->s.rtx_ssrc,
+                                .rtx_pt = s->s.rtx_pt};
+        sfu_output_add(p->h->media, &op);
+    }
+    p->n_slots = n;
+    peer_rebind_program(p);
+out:
+    free(offer);
+    free(answer);
+    return text;
+}
+
+void peer_rebind_program(peer *p)
+{
+    for (size_t i = 0; i < p->n_slots; i++) {
+        peer_slot *s = &p->slots[i];
+        codec_id codec = CODEC_NONE;
+        uint32_t src = meeting_program(p->m, s->s.video, &codec);
+        /* No transcoding: a viewer whose codec differs from the chair's waits. */
+        if (codec != s->s.codec) src = 0;
+        if (src == s->source) continue;
+        s->source = src;
+        sfu_output_bind(p->h->media, s->output, src);
+    }
+}
+
+void peer_on_transport_event(peer *p, const sfu_event *ev)
+{
+    const char *target = ev->transport == p->pub_t ? "publisher" : "subscriber";
+    const char *state = ev->type == SFU_EV_CONNECTED ? "connected" : "failed";
+    LOGI("peer", "%s %s transport %s%s%s", p->pid, target, state, ev->reason[0] ? ": " : "",
+         ev->reason);
+    peer_send_event(
+        p, "transport",
+        json_pack("{s:s, s:s, s:s}", "target", target, "state", state, "reason", ev->reason));
+}

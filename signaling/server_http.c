@@ -1,0 +1,453 @@
+/* HTTP requests on libwebsockets 4.1: static files from the in-memory table, everything else
+ * collected (body included) and handed to handlers.http_request; responses are written as a head
+ * now and the body over HTTP_WRITEABLE callbacks. */
+#include "server_internal.h"
+
+#include "sfu/base/log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Bodies declared up to this size are read and dropped before answering 413, so the connection
+ * stays in sync and the client reads the answer; larger ones are answered at once and closed. */
+#define HTTP_DRAIN_MAX (1u << 20)
+
+static const char CSP[] =
+    "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob:; "
+    "img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'";
+
+typedef struct hdr_copy {
+    struct hdr_copy *next;
+    char *name, *value;
+} hdr_copy;
+
+struct server_http {
+    server *srv;
+    struct lws *wsi;
+    char method[16];
+    char *path, *query;
+    hdr_copy *hdrs;
+    uint8_t *body;
+    size_t body_len;
+    bool head, too_large, close_after, responded, failed;
+    /* The response body still to write. */
+    const uint8_t *tx;
+    uint8_t *tx_owned;
+    size_t tx_len, tx_off;
+};
+
+static void http_free(server_http *r)
+{
+    if (!r) return;
+    while (r->hdrs) {
+        hdr_copy *h = r->hdrs;
+        r->hdrs = h->next;
+        free(h->name);
+        free(h->value);
+        free(h);
+    }
+    free(r->path);
+    free(r->query);
+    free(r->body);
+    free(r->tx_owned);
+    free(r);
+}
+
+void server_http_drop(server_pss *p)
+{
+    if (!p) return;
+    http_free(p->req);
+    p->req = NULL;
+}
+
+static int add_header(struct lws *wsi, const char *name_colon, const char *value, size_t vlen,
+                      unsigned char **p, unsigned char *end)
+{
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name_colon,
+                                       (const unsigned char *)value, (int)vlen, p, end);
+}
+
+/* Copies the handler's "Name: value\r\n" lines into the response head. */
+static int add_extra_headers(struct lws *wsi, const char *headers, unsigned char **p,
+                             unsigned char *end)
+{
+    const char *line = headers;
+    while (line && *line) {
+        const char *eol = strstr(line, "\r\n");
+        size_t llen = eol ? (size_t)(eol - line) : strlen(line);
+        const char *colon = memchr(line, ':', llen);
+        if (colon && colon > line && (size_t)(colon - line) < 96) {
+            char name[100];
+            size_t nlen = (size_t)(colon - line);
+            /* lws writes the name as given; lower case keeps h1 and h2 spellings alike. */
+            for (size_t i = 0; i < nlen; i++)
+                name[i] = (char)tolower((unsigned char)line[i]);
+            name[nlen] = ':';
+            name[nlen + 1] = '\0';
+            const char *v = colon + 1;
+            size_t vlen = llen - nlen - 1;
+            while (vlen && (*v == ' ' || *v == '\t')) {
+                v++;
+                vlen--;
+            }
+            if (add_header(wsi, name, v, vlen, p, end)) return 1;
+        }
+        line = eol ? eol + 2 : NULL;
+    }
+    return 0;
+}
+
+static bool status_has_body(int status)
+{
+    return status >= 200 && status != 204 && status != 304;
+}
+
+/* Writes the response head now; the body (if any) follows on HTTP_WRITEABLE. */
+static void http_respond_full(server_http *r, int status, const char *ctype, const char *etag,
+                              bool html, const char *headers, const uint8_t *body, size_t len,
+                              bool copy_body)
+{
+    r->responded = true;
+    struct lws *wsi = r->wsi;
+    size_t cap = LWS_PRE + 1024 + sizeof CSP + (headers ? strlen(headers) * 2 : 0);
+    unsigned char *buf = malloc(cap);
+    if (!buf) {
+        r->failed = true;
+        return;
+    }
+    unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + cap;
+    bool has_body = status_has_body(status);
+    int bad = lws_add_http_header_status(wsi, (unsigned int)status, &p, end);
+    if (!bad && ctype)
+        bad =
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                                         (const unsigned char *)ctype, (int)strlen(ctype), &p, end);
+    if (!bad && has_body) bad = lws_add_http_header_content_length(wsi, len, &p, end);
+    if (!bad) bad = add_header(wsi, "x-content-type-options:", "nosniff", 7, &p, end);
+    if (!bad && html) bad = add_header(wsi, "content-security-policy:", CSP, strlen(CSP), &p, end);
+    if (!bad && etag) bad = add_header(wsi, "etag:", etag, strlen(etag), &p, end);
+    if (!bad && etag) bad = add_header(wsi, "cache-control:", "no-cache", 8, &p, end);
+    if (!bad && r->close_after) bad = add_header(wsi, "connection:", "close", 5, &p, end);
+    if (!bad && headers) bad = add_extra_headers(wsi, headers, &p, end);
+    if (!bad) bad = lws_finalize_write_http_header(wsi, start, &p, end);
+    free(buf);
+    if (bad) {
+        LOGW("http", "cannot write the response head for %s %s", r->method, r->path);
+        r->failed = true;
+        return;
+    }
+    if (!has_body || r->head || !len) return;
+    if (copy_body) {
+        /* The handler's buffer dies when it returns; the write may take several callbacks. */
+        r->tx_owned = malloc(len);
+        if (!r->tx_owned) {
+            r->failed = true;
+            return;
+        }
+        memcpy(r->tx_owned, body, len);
+        body = r->tx_owned;
+    }
+    r->tx = body;
+    r->tx_len = len;
+}
+
+void server_http_respond(server_http *r, int status, const char *content_type, const char *headers,
+                         const void *body, size_t len)
+{
+    if (!r || r->responded) {
+        LOGW("http", "a second response to one request is ignored");
+        return;
+    }
+    http_respond_full(r, status, content_type, NULL, false, headers, body, len, true);
+}
+
+static void respond_text(server_http *r, int status, const char *text)
+{
+    http_respond_full(r, status, "text/plain; charset=utf-8", NULL, false, NULL,
+                      (const uint8_t *)text, strlen(text), false);
+}
+
+static int http_finish(struct lws *wsi, server_pss *p)
+{
+    server_http_drop(p);
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* After a response was started: continue it on writable callbacks, or end the transaction. */
+static int http_after_respond(struct lws *wsi, server_pss *p)
+{
+    server_http *r = p->req;
+    if (!r || !r->responded) return 0; /* still waiting for the body */
+    if (r->failed) return -1;
+    if (r->tx_off < r->tx_len || r->close_after) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    return http_finish(wsi, p);
+}
+
+int server_http_on_writeable(server *s, struct lws *wsi, server_pss *p)
+{
+    server_http *r = p->req;
+    if (!r || !r->responded) return 0;
+    if (r->tx_off < r->tx_len) {
+        size_t n = r->tx_len - r->tx_off;
+        if (n > SERVER_HTTP_CHUNK) n = SERVER_HTTP_CHUNK;
+        bool last = r->tx_off + n == r->tx_len;
+        /* Copied into a buffer with LWS_PRE headroom: lws may write framing in front of it. */
+        memcpy(s->wbuf + LWS_PRE, r->tx + r->tx_off, n);
+        if (lws_write(wsi, s->wbuf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+            (int)n)
+            return -1;
+        r->tx_off += n;
+        if (!last || r->close_after) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+        return http_finish(wsi, p);
+    }
+    /* Everything is on the wire (lws flushes its own buffer before calling us). */
+    if (r->close_after) return -1;
+    return http_finish(wsi, p);
+}
+
+static void http_dispatch(server *s, server_http *r)
+{
+    if (s->h.http_request) s->h.http_request(s->h.ud, r);
+    if (!r->responded) {
+        LOGW("http", "no answer to %s %s", r->method, r->path);
+        respond_text(r, 500, "internal error\n");
+    }
+}
+
+static void serve_static(server_http *r, const static_file *f)
+{
+    const char *inm = server_http_header(r, "if-none-match");
+    if (static_etag_matches(inm, f->etag))
+        http_respond_full(r, 304, NULL, f->etag, false, NULL, NULL, 0, false);
+    else
+        http_respond_full(r, 200, f->ctype, f->etag, f->html, NULL, f->data, f->len, false);
+}
+
+static char *http_query(struct lws *wsi)
+{
+    /* lws keeps the arguments url-decoded, one fragment each; they are joined back with '&'. */
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+    if (total <= 0) return strdup("");
+    size_t cap = (size_t)total + 64 + 1;
+    char *q = malloc(cap);
+    if (!q) return NULL;
+    size_t used = 0;
+    for (int i = 0; i < 64; i++) {
+        int flen = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (flen <= 0) break;
+        if (used + (size_t)flen + 2 > cap) break;
+        if (used) q[used++] = '&';
+        if (lws_hdr_copy_fragment(wsi, q + used, (int)(cap - used), WSI_TOKEN_HTTP_URI_ARGS, i) < 0)
+            break;
+        used += (size_t)flen;
+    }
+    q[used] = '\0';
+    return q;
+}
+
+static const char *method_name(struct lws *wsi, int m, char *buf, size_t cap)
+{
+    static const char *names[] = {"GET",   "POST",   "OPTIONS", "PUT",
+                                  "PATCH", "DELETE", "CONNECT", "HEAD"};
+    if (m >= 0 && m < (int)(sizeof names / sizeof names[0])) return names[m];
+    /* HTTP/2 carries the method in a pseudo-header instead. */
+    if (m == LWSHUMETH_COLON_PATH &&
+        lws_hdr_copy(wsi, buf, (int)cap, WSI_TOKEN_HTTP_COLON_METHOD) > 0)
+        return buf;
+    return NULL;
+}
+
+int server_http_begin(server *s, struct lws *wsi, server_pss *p)
+{
+    server_http_drop(p);
+    char *uri = NULL, mbuf[16];
+    int ulen = 0;
+    int m = lws_http_get_uri_and_method(wsi, &uri, &ulen);
+    const char *method = method_name(wsi, m, mbuf, sizeof mbuf);
+    if (!method || !uri) return -1;
+    server_http *r = calloc(1, sizeof *r);
+    if (!r) return -1;
+    p->req = r;
+    r->srv = s;
+    r->wsi = wsi;
+    snprintf(r->method, sizeof r->method, "%s", method);
+    r->head = strcmp(method, "HEAD") == 0;
+    r->path = strndup(uri, (size_t)ulen);
+    r->query = http_query(wsi);
+    if (!r->path || !r->query) return -1;
+
+    const char *te = server_http_header(r, "transfer-encoding");
+    const char *cl = server_http_header(r, "content-length");
+    bool body_method =
+        !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH");
+    /* lws 4.1 reads a POST/PUT/PATCH without Content-Length as a 100 MB body and passes chunked
+     * framing through undecoded; such a connection cannot be reused after the answer. */
+    r->close_after = body_method && !cl;
+    if (te) {
+        r->close_after = true;
+        respond_text(r, 411, "length required\n");
+        return http_after_respond(wsi, p);
+    }
+
+    const static_file *f = NULL;
+    if (!strcmp(method, "GET") || r->head) f = static_files_find(s->files, r->path);
+    if (f) {
+        serve_static(r, f);
+        return http_after_respond(wsi, p);
+    }
+
+    unsigned long long clen = 0;
+    if (cl) {
+        char *endp;
+        errno = 0;
+        clen = strtoull(cl, &endp, 10);
+        if (errno || endp == cl || *endp || cl[0] == '-') {
+            r->close_after = true;
+            respond_text(r, 400, "bad content-length\n");
+            return http_after_respond(wsi, p);
+        }
+    }
+    /* lws 4.1 does not answer "Expect: 100-continue" itself; curl-based clients would stall a
+     * second before sending the body. A refused body is answered at once instead, unsent. */
+    const char *expect = server_http_header(r, "expect");
+    bool wants_continue = expect && !strcasecmp(expect, "100-continue");
+    if (clen > SERVER_MAX_HTTP_BODY) {
+        r->too_large = true;
+        if (clen > HTTP_DRAIN_MAX || wants_continue) {
+            LOGI("http", "%s %s: body of %llu bytes refused", r->method, r->path, clen);
+            r->close_after = true;
+            respond_text(r, 413, "payload too large\n");
+            return http_after_respond(wsi, p);
+        }
+        return 0; /* drained by HTTP_BODY, answered at BODY_COMPLETION */
+    }
+    /* lws calls HTTP_BODY_COMPLETION when a body was announced, and for POST with an explicit
+     * zero length; in every other case the request is complete now. */
+    if (clen > 0 || (cl && !strcmp(method, "POST"))) {
+        if (wants_continue && clen > 0) {
+            static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            unsigned char buf[LWS_PRE + sizeof cont];
+            memcpy(buf + LWS_PRE, cont, sizeof cont - 1);
+            if (lws_write(wsi, buf + LWS_PRE, sizeof cont - 1, LWS_WRITE_HTTP_HEADERS) !=
+                (int)sizeof cont - 1)
+                return -1;
+        }
+        return 0;
+    }
+    http_dispatch(s, r);
+    return http_after_respond(wsi, p);
+}
+
+int server_http_on_body(server_pss *p, const void *in, size_t len)
+{
+    server_http *r = p->req;
+    /* lws reports an explicit "Content-Length: 0" as one empty chunk with in == NULL. */
+    if (!r || r->responded || r->too_large || !len) return 0;
+    if (r->body_len + len > SERVER_MAX_HTTP_BODY) {
+        /* Only reachable if lws delivered more than was announced; refuse all the same. */
+        r->too_large = true;
+        return 0;
+    }
+    uint8_t *grown = realloc(r->body, r->body_len + len + 1);
+    if (!grown) return -1;
+    r->body = grown;
+    memcpy(r->body + r->body_len, in, len);
+    r->body_len += len;
+    return 0;
+}
+
+int server_http_on_body_done(server *s, struct lws *wsi, server_pss *p)
+{
+    server_http *r = p->req;
+    if (!r || r->responded) return 0;
+    if (r->too_large) {
+        LOGI("http", "%s %s: body over %d bytes refused", r->method, r->path, SERVER_MAX_HTTP_BODY);
+        respond_text(r, 413, "payload too large\n");
+    } else {
+        http_dispatch(s, r);
+    }
+    return http_after_respond(wsi, p);
+}
+
+const char *server_http_method(const server_http *r)
+{
+    return r->method;
+}
+
+const char *server_http_path(const server_http *r)
+{
+    return r->path;
+}
+
+const char *server_http_query(const server_http *r)
+{
+    return r->query;
+}
+
+const uint8_t *server_http_body(const server_http *r, size_t *len)
+{
+    if (len) *len = r->body_len;
+    return r->body ? r->body : (const uint8_t *)"";
+}
+
+const char *server_http_header(const server_http *cr, const char *name)
+{
+    /* The cache of copies is not part of the request's observable state. */
+    server_http *r = (server_http *)cr;
+    for (hdr_copy *h = r->hdrs; h; h = h->next)
+        if (!strcasecmp(h->name, name)) return h->value;
+    if (!r->wsi) return NULL;
+    char key[128];
+    size_t n = strlen(name);
+    if (n == 0 || n + 2 > sizeof key) return NULL;
+    for (size_t i = 0; i < n; i++)
+        key[i] = (char)tolower((unsigned char)name[i]);
+    key[n] = ':';
+    key[n + 1] = '\0';
+
+    /* lws parses ~90 well-known headers into token slots and keeps the rest as custom headers;
+     * the headers are still attached while the handler runs (at HTTP or BODY_COMPLETION). */
+    int len = -1, tok = -1;
+    for (int t = 0; t < WSI_TOKEN_COUNT; t++) {
+        const unsigned char *tn = lws_token_to_string((enum lws_token_indexes)t);
+        if (tn && !strcmp((const char *)tn, key)) {
+            tok = t;
+            break;
+        }
+    }
+    if (tok >= 0) {
+        len = lws_hdr_total_length(r->wsi, (enum lws_token_indexes)tok);
+        if (len <= 0) len = -1; /* lws cannot tell an empty header from an absent one */
+    } else {
+        len = lws_hdr_custom_length(r->wsi, key, (int)n + 1);
+    }
+    if (len < 0) return NULL;
+    hdr_copy *h = calloc(1, sizeof *h);
+    char *value = malloc((size_t)len + 1);
+    char *hname = strdup(name);
+    if (!h || !value || !hname) goto fail;
+    int got = tok >= 0 ? lws_hdr_copy(r->wsi, value, len + 1, (enum lws_token_indexes)tok)
+                       : lws_hdr_custom_copy(r->wsi, value, len + 1, key, (int)n + 1);
+    if (got < 0) goto fail;
+    value[got] = '\0';
+    h->name = hname;
+    h->value = value;
+    h->next = r->hdrs;
+    r->hdrs = h;
+    return value;
+fail:
+    free(h);
+    free(value);
+    free(hname);
+    return NULL;
+}

@@ -30,7 +30,7 @@ typedef struct hub_config {
 
 hub *hub_new(const hub_config *cfg);
 void hub_free(hub *h);
-int hub_run(hub *h);  /* until hub_stop */
+int hub_run(hub *h);   /* until hub_stop */
 void hub_stop(hub *h); /* async-signal-safe */
 int hub_port(const hub *h);
 
@@ -77,8 +77,8 @@ struct peer {
     char site[65];
     char name[81];
     char token_id[33];
-    server_conn *conn;  /* websocket peers */
-    char resource[24];  /* WHIP/WHEP resource id */
+    server_conn *conn; /* websocket peers */
+    char resource[24]; /* WHIP/WHEP resource id */
 
     /* Publishing. */
     uint32_t pub_t;

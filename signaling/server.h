@@ -68,7 +68,7 @@ const char *server_http_query(const server_http *r);  /* "" when none */
 const char *server_http_header(const server_http *r, const char *name); /* NULL when absent */
 const uint8_t *server_http_body(const server_http *r, size_t *len);
 /* `headers` is extra header lines "Name: value\r\n..." or NULL. */
-void server_http_respond(server_http *r, int status, const char *content_type,
-                         const char *headers, const void *body, size_t len);
+void server_http_respond(server_http *r, int status, const char *content_type, const char *headers,
+                         const void *body, size_t len);
 
 #endif

@@ -1,14 +1,15 @@
 /* The websocket protocol (docs/protocol.md): every request gets exactly one reply or one coded
- * error; nothing one connection sends can disturb another. */
+ * error; nothing one connection sends can disturb another. Requests arrive already checked by
+ * message.c; this file decides what they mean for the meeting. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sfu/base/log.h"
 #include "signaling/hub.h"
+#include "signaling/message.h"
 
 #define MAX_BAD_MESSAGES 20
-#define MAX_NAME_BYTES 240 /* 80 characters of Vietnamese in UTF-8 */
 
 typedef struct session {
     server_conn *c;
@@ -47,15 +48,16 @@ void session_forget_peer(server_conn *c)
 
 static void send_json(server_conn *c, json_t *v)
 {
-    char *text = json_dumps(v, JSON_COMPACT);
+    char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
     if (text) server_conn_send(c, text, strlen(text));
     free(text);
     json_decref(v);
 }
 
-static void reply(session *s, json_t *id, json_t *result)
+static void reply(session *s, const request *r, json_t *result)
 {
-    send_json(s->c, json_pack("{s:O, s:o}", "id", id, "result", result ? result : json_object()));
+    send_json(s->c,
+              json_pack("{s:O, s:o}", "id", r->id, "result", result ? result : json_object()));
 }
 
 /* A refusal. Malformed traffic also counts toward closing the connection. */
@@ -64,9 +66,8 @@ static void fail(hub *h, session *s, json_t *id, const char *code, const char *m
 {
     h->counters.ws_rejected++;
     LOGI("ws", "%s: %s: %s", server_conn_peer(s->c), code, message);
-    json_t *jid = id ? json_incref(id) : json_null();
-    send_json(s->c, json_pack("{s:o, s:{s:s, s:s}}", "id", jid, "error", "code", code, "message",
-                              message));
+    send_json(s->c, json_pack("{s:O, s:{s:s, s:s}}", "id", id ? id : json_null(), "error", "code",
+                              code, "message", message));
     if (malformed && ++s->bad >= MAX_BAD_MESSAGES)
         server_conn_close(s->c, 1008, "too many malformed messages");
 }
@@ -76,92 +77,70 @@ static bool can_publish(role_t r)
     return r == ROLE_CHAIR || r == ROLE_OPERATOR || r == ROLE_SITE;
 }
 
-static void on_join(hub *h, session *s, json_t *id, json_t *msg)
+static void on_join(hub *h, session *s, const request *r)
 {
-    if (s->p) return fail(h, s, id, "already_joined", "this connection has joined already", false);
-    const char *token = json_string_value(json_object_get(msg, "token"));
-    json_t *jm = json_object_get(msg, "meeting");
-    json_t *jn = json_object_get(msg, "name");
-    if ((jm && !json_is_string(jm)) || (jn && !json_is_string(jn)))
-        return fail(h, s, id, "bad_request", "meeting and name must be strings", true);
-    const char *name = jn ? json_string_value(jn) : "";
-    if (strlen(name) > MAX_NAME_BYTES) return fail(h, s, id, "bad_request", "name too long", true);
-    if (!token) {
-        h->counters.auth_failures++;
-        return fail(h, s, id, "unauthorized", "no token", false);
-    }
+    if (s->p)
+        return fail(h, s, r->id, "already_joined", "this connection has joined already", false);
     token_claims c;
-    int rc = hub_check_token(h, token, jm ? json_string_value(jm) : NULL, &c);
+    int rc = r->token ? hub_check_token(h, r->token, r->meeting, &c) : TOKEN_E_FORMAT;
     if (rc != TOKEN_OK) {
         h->counters.auth_failures++;
+        if (!r->token) return fail(h, s, r->id, "unauthorized", "no token", false);
         if (rc == 1)
-            return fail(h, s, id, "wrong_meeting", "the token is for another meeting", false);
+            return fail(h, s, r->id, "wrong_meeting", "the token is for another meeting", false);
         if (rc == TOKEN_E_EXPIRED)
-            return fail(h, s, id, "token_expired", "the token has expired", false);
-        return fail(h, s, id, "unauthorized", token_error_str(rc), false);
+            return fail(h, s, r->id, "token_expired", "the token has expired", false);
+        return fail(h, s, r->id, "unauthorized", token_error_str(rc), false);
     }
     meeting *m = meeting_get(h, c.meeting, true);
-    s->p = m ? peer_new(h, m, PEER_WS, &c, name) : NULL;
-    if (!s->p) return fail(h, s, id, "internal", "out of memory", false);
+    s->p = m ? peer_new(h, m, PEER_WS, &c, r->name) : NULL;
+    if (!s->p) return fail(h, s, r->id, "internal", "out of memory", false);
     s->p->conn = s->c;
     h->counters.joins++;
-    reply(s, id,
+    reply(s, r,
           json_pack("{s:s, s:s, s:s, s:s}", "peer", s->p->pid, "meeting", c.meeting, "role",
                     role_name(c.role), "site", c.site));
     peer_update_subscriptions(s->p);
 }
 
-static void on_publish(hub *h, session *s, json_t *id, json_t *msg)
+static void on_request(hub *h, session *s, const request *r)
 {
-    if (!can_publish(s->p->role))
-        return fail(h, s, id, "forbidden", "this role does not publish", false);
-    json_t *sdp = json_object_get(msg, "sdp");
-    if (!json_is_string(sdp)) return fail(h, s, id, "bad_request", "sdp must be a string", true);
     char err[160] = "";
-    char *answer =
-        peer_publish(s->p, json_string_value(sdp), json_string_length(sdp), err, sizeof err);
-    if (!answer) return fail(h, s, id, "bad_sdp", err, false);
-    reply(s, id, json_pack("{s:s}", "sdp", answer));
-    free(answer);
-}
-
-static void on_answer(hub *h, session *s, json_t *id, json_t *msg)
-{
-    json_t *sdp = json_object_get(msg, "sdp");
-    json_t *rev = json_object_get(msg, "revision");
-    if (!json_is_string(sdp) || !json_is_integer(rev))
-        return fail(h, s, id, "bad_request", "answer needs sdp (string) and revision (integer)",
-                    true);
-    char err[160] = "";
-    json_int_t r = json_integer_value(rev);
-    if (r < 0 || r > UINT32_MAX)
-        return fail(h, s, id, "bad_request", "revision out of range", true);
-    if (peer_subscriber_answer(s->p, (uint32_t)r, json_string_value(sdp), json_string_length(sdp),
-                               err, sizeof err) != 0)
-        return fail(h, s, id, "bad_sdp", err, false);
-    reply(s, id, NULL);
-}
-
-static void on_trickle(hub *h, session *s, json_t *id, json_t *msg)
-{
-    const char *target = json_string_value(json_object_get(msg, "target"));
-    json_t *cand = json_object_get(msg, "candidate");
-    if (!target || (strcmp(target, "publisher") != 0 && strcmp(target, "subscriber") != 0))
-        return fail(h, s, id, "bad_request", "target must be publisher or subscriber", true);
-    if (cand && !json_is_object(cand) && !json_is_null(cand))
-        return fail(h, s, id, "bad_request", "candidate must be an object or null", true);
-    /* ICE-lite: the client's address comes from its checks; candidates are not needed. */
-    reply(s, id, NULL);
-}
-
-static void on_keyframe(hub *h, session *s, json_t *id, json_t *msg)
-{
-    const char *mid = json_string_value(json_object_get(msg, "mid"));
-    if (!mid) return fail(h, s, id, "bad_request", "mid must be a string", true);
-    uint32_t src = peer_source_for_mid(s->p, mid);
-    if (!src) return fail(h, s, id, "bad_request", "no source at that mid", false);
-    sfu_request_keyframe(h->media, src);
-    reply(s, id, NULL);
+    if (r->type == REQ_JOIN) return on_join(h, s, r);
+    if (!s->p) return fail(h, s, r->id, "not_joined", "join first", false);
+    switch (r->type) {
+    case REQ_PUBLISH: {
+        if (!can_publish(s->p->role))
+            return fail(h, s, r->id, "forbidden", "this role does not publish", false);
+        char *answer = peer_publish(s->p, r->sdp, r->sdp_len, err, sizeof err);
+        if (!answer) return fail(h, s, r->id, "bad_sdp", err, false);
+        reply(s, r, json_pack("{s:s}", "sdp", answer));
+        free(answer);
+        return;
+    }
+    case REQ_UNPUBLISH:
+        peer_unpublish(s->p);
+        return reply(s, r, NULL);
+    case REQ_ANSWER:
+        if (peer_subscriber_answer(s->p, r->revision, r->sdp, r->sdp_len, err, sizeof err) != 0)
+            return fail(h, s, r->id, "bad_sdp", err, false);
+        return reply(s, r, NULL);
+    case REQ_TRICKLE:
+        /* ICE-lite: the client's address comes from its checks; candidates are not needed. */
+        return reply(s, r, NULL);
+    case REQ_KEYFRAME: {
+        uint32_t src = peer_source_for_mid(s->p, r->mid);
+        if (!src) return fail(h, s, r->id, "bad_request", "no source at that mid", false);
+        sfu_request_keyframe(h->media, src);
+        return reply(s, r, NULL);
+    }
+    case REQ_LEAVE:
+        reply(s, r, NULL);
+        server_conn_close(s->c, 1000, "left");
+        return;
+    case REQ_JOIN:
+        return;
+    }
 }
 
 void session_message(hub *h, server_conn *c, const char *text, size_t len)
@@ -169,39 +148,11 @@ void session_message(hub *h, server_conn *c, const char *text, size_t len)
     session *s = server_conn_user(c);
     if (!s) return;
     h->counters.ws_messages++;
-    json_error_t je;
-    json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-    if (!msg) return fail(h, s, NULL, "bad_json", je.text, true);
-    json_t *id = json_object_get(msg, "id");
-    const char *type = json_string_value(json_object_get(msg, "type"));
-    if (!json_is_object(msg)) {
-        fail(h, s, NULL, "bad_json", "a message is a JSON object", true);
-    } else if (!id || !(json_is_integer(id) || json_is_string(id))) {
-        fail(h, s, NULL, "bad_request", "id must be a number or a string", true);
-    } else if (!type) {
-        fail(h, s, id, "bad_request", "type must be a string", true);
-    } else if (strcmp(type, "join") == 0) {
-        on_join(h, s, id, msg);
-    } else if (strcmp(type, "publish") != 0 && strcmp(type, "unpublish") != 0 &&
-               strcmp(type, "answer") != 0 && strcmp(type, "trickle") != 0 &&
-               strcmp(type, "keyframe") != 0 && strcmp(type, "leave") != 0) {
-        fail(h, s, id, "unknown_type", type, true);
-    } else if (!s->p) {
-        fail(h, s, id, "not_joined", "join first", false);
-    } else if (strcmp(type, "publish") == 0) {
-        on_publish(h, s, id, msg);
-    } else if (strcmp(type, "unpublish") == 0) {
-        peer_unpublish(s->p);
-        reply(s, id, NULL);
-    } else if (strcmp(type, "answer") == 0) {
-        on_answer(h, s, id, msg);
-    } else if (strcmp(type, "trickle") == 0) {
-        on_trickle(h, s, id, msg);
-    } else if (strcmp(type, "keyframe") == 0) {
-        on_keyframe(h, s, id, msg);
-    } else { /* leave */
-        reply(s, id, NULL);
-        server_conn_close(c, 1000, "left");
-    }
-    json_decref(msg);
+    request r;
+    request_error e;
+    if (request_parse(text, len, &r, &e) != 0)
+        fail(h, s, r.id, e.code, e.message, true);
+    else
+        on_request(h, s, &r);
+    request_free(&r);
 }

@@ -11,7 +11,14 @@
 #define TOKEN_KEY_LEN 32
 #define TOKEN_MAX_LEN 1024
 
-typedef enum { ROLE_NONE = 0, ROLE_CHAIR, ROLE_OPERATOR, ROLE_SITE, ROLE_CLERK, ROLE_OBSERVER } role_t;
+typedef enum {
+    ROLE_NONE = 0,
+    ROLE_CHAIR,
+    ROLE_OPERATOR,
+    ROLE_SITE,
+    ROLE_CLERK,
+    ROLE_OBSERVER
+} role_t;
 
 const char *role_name(role_t r);      /* "chair", ... ; "none" */
 role_t role_from_name(const char *s); /* ROLE_NONE when unknown */
@@ -19,10 +26,10 @@ role_t role_from_name(const char *s); /* ROLE_NONE when unknown */
 typedef struct token_claims {
     char meeting[65]; /* [A-Za-z0-9_-]{1,64} */
     role_t role;
-    char site[65];    /* [A-Za-z0-9_-]{0,64}; "" when none */
-    int64_t iat;      /* issued at, unix seconds */
-    int64_t exp;      /* expires at, unix seconds */
-    char id[33];      /* random token id, for revocation */
+    char site[65]; /* [A-Za-z0-9_-]{0,64}; "" when none */
+    int64_t iat;   /* issued at, unix seconds */
+    int64_t exp;   /* expires at, unix seconds */
+    char id[33];   /* random token id, for revocation */
 } token_claims;
 
 enum {

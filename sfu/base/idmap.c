@@ -27,7 +27,8 @@ idmap *idmap_new(size_t initial_capacity)
     idmap *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     size_t cap = 16;
-    while (cap < initial_capacity * 2) cap <<= 1;
+    while (cap < initial_capacity * 2)
+        cap <<= 1;
     m->slots = calloc(cap, sizeof(slot));
     if (!m->slots) {
         free(m);
@@ -61,7 +62,8 @@ static int grow(idmap *m)
     for (size_t j = 0; j < m->cap; j++) {
         if (!m->slots[j].value) continue;
         size_t i = hash(m->slots[j].key, ncap - 1);
-        while (ns[i].value) i = (i + 1) & (ncap - 1);
+        while (ns[i].value)
+            i = (i + 1) & (ncap - 1);
         ns[i] = m->slots[j];
     }
     free(m->slots);
@@ -76,7 +78,8 @@ int idmap_put(idmap *m, uint64_t key, void *value)
     if ((m->count + 1) * 2 > m->cap && grow(m) != 0) return -1;
     size_t mask = m->cap - 1;
     size_t i = hash(key, mask);
-    while (m->slots[i].value && m->slots[i].key != key) i = (i + 1) & mask;
+    while (m->slots[i].value && m->slots[i].key != key)
+        i = (i + 1) & mask;
     if (!m->slots[i].value) m->count++;
     m->slots[i].key = key;
     m->slots[i].value = value;
@@ -87,7 +90,8 @@ void *idmap_del(idmap *m, uint64_t key)
 {
     size_t mask = m->cap - 1;
     size_t i = hash(key, mask);
-    while (m->slots[i].value && m->slots[i].key != key) i = (i + 1) & mask;
+    while (m->slots[i].value && m->slots[i].key != key)
+        i = (i + 1) & mask;
     void *v = m->slots[i].value;
     if (!v) return NULL;
     /* Backward-shift: move later entries of the probe run into the hole so that lookups never

@@ -23,7 +23,10 @@ size_t idmap_count(const idmap *m);
 typedef struct idmap_iter {
     size_t slot;
 } idmap_iter;
-#define IDMAP_ITER_INIT {0}
+#define IDMAP_ITER_INIT                                                                            \
+    {                                                                                              \
+        0                                                                                          \
+    }
 int idmap_next(const idmap *m, idmap_iter *it, uint64_t *key, void **value);
 
 #endif

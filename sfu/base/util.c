@@ -40,8 +40,7 @@ uint32_t util_random_u32(void)
 
 void util_random_token(char *out, size_t len)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     uint8_t raw[128];
     for (size_t i = 0; i < len; i++) {
         if (i % sizeof raw == 0) util_random(raw, sizeof raw);
@@ -54,7 +53,8 @@ void util_random_token(char *out, size_t len)
 size_t util_hex_colon(const uint8_t *in, size_t len, char *out, size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; i < len && n + 3 < cap; i++) n += (size_t)snprintf(out + n, cap - n, i ? ":%02X" : "%02X", in[i]);
+    for (size_t i = 0; i < len && n + 3 < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, i ? ":%02X" : "%02X", in[i]);
     if (cap) out[n < cap ? n : cap - 1] = '\0';
     return n;
 }

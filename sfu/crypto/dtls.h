@@ -28,7 +28,11 @@ typedef enum {
 } dtls_state;
 
 /* SRTP protection profiles that may be negotiated. */
-typedef enum { DTLS_SRTP_NONE = 0, DTLS_SRTP_AES128_CM_SHA1_80, DTLS_SRTP_AEAD_AES_128_GCM } dtls_srtp_profile;
+typedef enum {
+    DTLS_SRTP_NONE = 0,
+    DTLS_SRTP_AES128_CM_SHA1_80,
+    DTLS_SRTP_AEAD_AES_128_GCM
+} dtls_srtp_profile;
 
 typedef struct dtls_srtp_keys {
     dtls_srtp_profile profile;

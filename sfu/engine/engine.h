@@ -137,8 +137,8 @@ typedef struct worker_counters {
 /* A worker with no thread and no socket, for benchmarks and tests: `fd` -1. */
 worker *worker_new(sfu *s, int index, int fd, const dtls_cert *cert);
 void worker_free(worker *w);
-int worker_start(worker *w);   /* starts the thread */
-void worker_stop(worker *w);   /* joins it */
+int worker_start(worker *w); /* starts the thread */
+void worker_stop(worker *w); /* joins it */
 int worker_index(const worker *w);
 outbox *worker_outbox(worker *w);
 worker_counters *worker_stats(worker *w);

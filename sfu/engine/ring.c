@@ -17,7 +17,8 @@ struct spsc_ring {
 spsc_ring *ring_new(uint32_t slots, uint32_t slot_size)
 {
     uint32_t n = 2;
-    while (n < slots) n <<= 1;
+    while (n < slots)
+        n <<= 1;
     spsc_ring *r = aligned_alloc(64, sizeof(spsc_ring));
     if (!r) return NULL;
     atomic_init(&r->head, 0);

@@ -145,7 +145,8 @@ sfu *sfu_new(const sfu_config *cfg, void (*wake)(void *ud), void *ud)
     s->n = cfg->workers > 0 ? cfg->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (s->n < 1) s->n = 1;
     if (s->n > SFU_MAX_WORKERS) s->n = SFU_MAX_WORKERS;
-    for (int i = 0; i < SFU_MAX_WORKERS; i++) s->fds[i] = -1;
+    for (int i = 0; i < SFU_MAX_WORKERS; i++)
+        s->fds[i] = -1;
     s->cert = dtls_cert_new();
     s->transports = idmap_new(256);
     s->sources = idmap_new(256);
@@ -157,7 +158,8 @@ sfu *sfu_new(const sfu_config *cfg, void (*wake)(void *ud), void *ud)
     uint32_t slots = s->n <= 4 ? 1024 : 256;
     for (int f = 0; f < s->n; f++)
         for (int t = 0; t < s->n; t++)
-            if (f != t && !(s->rings[f * s->n + t] = ring_new(slots, (uint32_t)worker_ring_slot_size())))
+            if (f != t &&
+                !(s->rings[f * s->n + t] = ring_new(slots, (uint32_t)worker_ring_slot_size())))
                 goto fail;
     uint16_t port = cfg->port_min ? cfg->port_min : 40000;
     uint16_t max = cfg->port_max ? cfg->port_max : (uint16_t)(port + 999);
@@ -193,7 +195,8 @@ void sfu_free(sfu *s)
         if (s->fds[i] >= 0) close(s->fds[i]);
     }
     if (s->rings)
-        for (int i = 0; i < s->n * s->n; i++) ring_free(s->rings[i]);
+        for (int i = 0; i < s->n * s->n; i++)
+            ring_free(s->rings[i]);
     free(s->rings);
     uint64_t k;
     void *v;
@@ -201,7 +204,8 @@ void sfu_free(sfu *s)
     for (size_t m = 0; m < 3; m++) {
         if (!maps[m]) continue;
         idmap_iter it = IDMAP_ITER_INIT;
-        while (idmap_next(maps[m], &it, &k, &v)) free(v);
+        while (idmap_next(maps[m], &it, &k, &v))
+            free(v);
         idmap_free(maps[m]);
     }
     dtls_cert_free(s->cert);
@@ -293,7 +297,8 @@ void sfu_output_bind(sfu *s, uint32_t output_id, uint32_t source_id)
                            .codec = si->codec,
                            .clock = si->clock}});
     post(s, si->worker,
-         &(cmd){.type = CMD_SOURCE_REF, .u.ref = {.source = source_id, .from = oi->worker, .delta = 1}});
+         &(cmd){.type = CMD_SOURCE_REF,
+                .u.ref = {.source = source_id, .from = oi->worker, .delta = 1}});
 }
 
 int sfu_source_add(sfu *s, const sfu_source_params *p)
@@ -302,8 +307,8 @@ int sfu_source_add(sfu *s, const sfu_source_params *p)
     if (!ti) return -1;
     src_info *si = malloc(sizeof *si);
     if (!si) return -1;
-    *si = (src_info){.worker = ti->worker, .transport = p->transport, .codec = p->codec,
-                     .clock = p->clock};
+    *si = (src_info){
+        .worker = ti->worker, .transport = p->transport, .codec = p->codec, .clock = p->clock};
     idmap_put(s->sources, p->id, si);
     post(s, ti->worker, &(cmd){.type = CMD_SOURCE_ADD, .u.source = *p});
     return 0;

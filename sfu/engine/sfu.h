@@ -20,14 +20,14 @@
 typedef struct sfu sfu;
 
 typedef struct sfu_config {
-    int workers;          /* 0 = one per online core */
-    const char *bind_ip;  /* address the workers' UDP sockets bind; "0.0.0.0" when NULL */
-    uint16_t port_min;    /* UDP port range; one port per worker */
+    int workers;         /* 0 = one per online core */
+    const char *bind_ip; /* address the workers' UDP sockets bind; "0.0.0.0" when NULL */
+    uint16_t port_min;   /* UDP port range; one port per worker */
     uint16_t port_max;
     /* Addresses written as host candidates. None = every IPv4 address of the machine. */
     const char *announce[SFU_MAX_ANNOUNCE];
     size_t n_announce;
-    uint32_t remb_bps;    /* bitrate the hub tells publishers they may use (REMB) */
+    uint32_t remb_bps; /* bitrate the hub tells publishers they may use (REMB) */
 } sfu_config;
 
 typedef enum {
@@ -62,9 +62,9 @@ typedef struct sfu_transport_params {
     uint32_t id;
     char local_ufrag[33]; /* ours, as written in our SDP */
     char local_pwd[65];
-    char fp_alg[16];      /* the peer's fingerprint from its SDP */
+    char fp_alg[16]; /* the peer's fingerprint from its SDP */
     uint8_t fp[64];
-    uint8_t fp_len;       /* 0: not known yet (we offered first); see sfu_transport_set_remote */
+    uint8_t fp_len; /* 0: not known yet (we offered first); see sfu_transport_set_remote */
 } sfu_transport_params;
 
 /* Places the transport on the least loaded worker and returns that worker's index. */
@@ -80,8 +80,8 @@ typedef struct sfu_source_params {
     uint32_t transport;
     codec_id codec;
     uint32_t clock;
-    uint32_t ssrc;      /* media SSRC as the publisher announced it */
-    uint32_t rtx_ssrc;  /* 0 when none */
+    uint32_t ssrc;           /* media SSRC as the publisher announced it */
+    uint32_t rtx_ssrc;       /* 0 when none */
     uint8_t audio_level_ext; /* RFC 6464 extension id, 0 when not negotiated */
 } sfu_source_params;
 

@@ -242,8 +242,8 @@ void transport_on_srtp(transport *t, uint8_t *buf, size_t len, uint64_t now_us)
                   .ts = v.ts,
                   .header_len = (uint16_t)v.header_len,
                   .marker = v.marker,
-                  .keyframe = s->video && codec_is_keyframe(s->codec, buf + v.header_len,
-                                                            v.payload_len)};
+                  .keyframe =
+                      s->video && codec_is_keyframe(s->codec, buf + v.header_len, v.payload_len)};
     worker_route(t->w, s, &m, buf, len, now_us);
 }
 

@@ -1,11 +1,12 @@
 /* A media worker: one thread, one epoll loop, one UDP socket. It owns its transports and
  * everything on them (see engine.h), answers ICE checks, runs DTLS, decrypts what publishers send
  * once, fans it out to its own subscribers and hands a copy to every other worker that has
- * subscribers through that pair's SPSC ring. Sends leave in batches at the end of each loop pass. */
+ * subscribers through that pair's SPSC ring. Sends leave in batches at the end of each loop pass.
+ */
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -46,12 +47,12 @@ struct worker {
     const dtls_cert *cert;
     outbox *ob;
     ice_lite *ice;
-    idmap *transports; /* id -> transport */
-    idmap *by_ufrag;   /* hash(ufrag) -> transport */
-    idmap *by_addr;    /* hash(address) -> transport */
-    idmap *sources;    /* id -> source */
-    idmap *outputs;    /* id -> output */
-    idmap *groups;     /* source id -> group */
+    idmap *transports;                               /* id -> transport */
+    idmap *by_ufrag;                                 /* hash(ufrag) -> transport */
+    idmap *by_addr;                                  /* hash(address) -> transport */
+    idmap *sources;                                  /* id -> source */
+    idmap *outputs;                                  /* id -> output */
+    idmap *groups;                                   /* source id -> group */
     uint64_t wake_mask[(SFU_MAX_WORKERS + 63) / 64]; /* workers to wake after this pass */
     pthread_mutex_t cmd_lock;
     cmd *cmd_head, *cmd_tail;
@@ -62,7 +63,8 @@ struct worker {
 static uint64_t hash_str(const char *s)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
     return h;
 }
 
@@ -74,7 +76,8 @@ static uint64_t hash_addr(const struct sockaddr_storage *a)
     }
     const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)a;
     uint64_t h = 1469598103934665603ULL;
-    for (int i = 0; i < 16; i++) h = (h ^ in6->sin6_addr.s6_addr[i]) * 1099511628211ULL;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ in6->sin6_addr.s6_addr[i]) * 1099511628211ULL;
     return (h ^ in6->sin6_port) | 1ULL << 63;
 }
 
@@ -110,13 +113,17 @@ void worker_free(worker *w)
     uint64_t key;
     void *v;
     idmap_iter it = IDMAP_ITER_INIT;
-    while (w->outputs && idmap_next(w->outputs, &it, &key, &v)) free(v);
+    while (w->outputs && idmap_next(w->outputs, &it, &key, &v))
+        free(v);
     it = (idmap_iter)IDMAP_ITER_INIT;
-    while (w->sources && idmap_next(w->sources, &it, &key, &v)) free(v);
+    while (w->sources && idmap_next(w->sources, &it, &key, &v))
+        free(v);
     it = (idmap_iter)IDMAP_ITER_INIT;
-    while (w->groups && idmap_next(w->groups, &it, &key, &v)) group_free(v);
+    while (w->groups && idmap_next(w->groups, &it, &key, &v))
+        group_free(v);
     it = (idmap_iter)IDMAP_ITER_INIT;
-    while (w->transports && idmap_next(w->transports, &it, &key, &v)) transport_free(v);
+    while (w->transports && idmap_next(w->transports, &it, &key, &v))
+        transport_free(v);
     idmap_free(w->transports);
     idmap_free(w->by_ufrag);
     idmap_free(w->by_addr);
@@ -197,6 +204,9 @@ void worker_post(worker *w, cmd *c)
     worker_wake(w);
 }
 
+static void remember_addr(worker *w, transport *t, const struct sockaddr_storage *from,
+                          socklen_t fromlen);
+
 /* ---- control ---------------------------------------------------------------------------- */
 
 transport *worker_transport_create(worker *w, const sfu_transport_params *p)
@@ -222,7 +232,8 @@ void worker_transport_close(worker *w, uint32_t id, const char *why)
             idmap_del(w->by_addr, hash_addr(&t->addrs[i]));
     /* Sources and outputs are removed by their own commands first; these are leftovers of a
      * caller that skipped that. */
-    while (t->n_sources) worker_source_remove(w, t->sources[0]->id);
+    while (t->n_sources)
+        worker_source_remove(w, t->sources[0]->id);
     uint64_t key;
     void *v;
     idmap_iter it = IDMAP_ITER_INIT;
@@ -232,7 +243,8 @@ void worker_transport_close(worker *w, uint32_t id, const char *why)
         output *o = v;
         if (o->ssrc == key) ids[n++] = o->id;
     }
-    for (size_t i = 0; i < n; i++) worker_output_remove(w, ids[i]);
+    for (size_t i = 0; i < n; i++)
+        worker_output_remove(w, ids[i]);
     LOGI("transport", "transport %u closed (%s)", id, why);
     transport_free(t);
     atomic_fetch_sub_explicit(&w->stats.transports, 1, memory_order_relaxed);
@@ -361,6 +373,7 @@ int worker_transport_key(worker *w, uint32_t id, const dtls_srtp_keys *keys,
     if (!t->srtp) return -1;
     memcpy(&t->peer, peer, peer_len);
     t->peer_len = peer_len;
+    remember_addr(w, t, peer, peer_len);
     t->state = T_CONNECTED;
     t->last_check_us = util_now_us();
     return 0;
@@ -369,19 +382,37 @@ int worker_transport_key(worker *w, uint32_t id, const dtls_srtp_keys *keys,
 static void run_command(worker *w, cmd *c)
 {
     switch (c->type) {
-    case CMD_TRANSPORT_CREATE: worker_transport_create(w, &c->u.transport); break;
-    case CMD_TRANSPORT_CLOSE: worker_transport_close(w, c->u.id, "closed by signaling"); break;
-    case CMD_SOURCE_ADD: worker_source_add(w, &c->u.source); break;
-    case CMD_SOURCE_REMOVE: worker_source_remove(w, c->u.id); break;
-    case CMD_OUTPUT_ADD: worker_output_add(w, &c->u.output); break;
-    case CMD_OUTPUT_REMOVE: worker_output_remove(w, c->u.id); break;
+    case CMD_TRANSPORT_CREATE:
+        worker_transport_create(w, &c->u.transport);
+        break;
+    case CMD_TRANSPORT_CLOSE:
+        worker_transport_close(w, c->u.id, "closed by signaling");
+        break;
+    case CMD_SOURCE_ADD:
+        worker_source_add(w, &c->u.source);
+        break;
+    case CMD_SOURCE_REMOVE:
+        worker_source_remove(w, c->u.id);
+        break;
+    case CMD_OUTPUT_ADD:
+        worker_output_add(w, &c->u.output);
+        break;
+    case CMD_OUTPUT_REMOVE:
+        worker_output_remove(w, c->u.id);
+        break;
     case CMD_OUTPUT_BIND:
         worker_output_bind(w, c->u.bind.output, c->u.bind.source, c->u.bind.source_worker,
                            c->u.bind.codec, c->u.bind.clock);
         break;
-    case CMD_SOURCE_REF: worker_source_ref(w, c->u.ref.source, c->u.ref.from, c->u.ref.delta); break;
-    case CMD_KEYFRAME: worker_ask_keyframe(w, c->u.id, w->index, util_now_us()); break;
-    case CMD_TRANSPORT_REMOTE: worker_transport_remote(w, &c->u.transport); break;
+    case CMD_SOURCE_REF:
+        worker_source_ref(w, c->u.ref.source, c->u.ref.from, c->u.ref.delta);
+        break;
+    case CMD_KEYFRAME:
+        worker_ask_keyframe(w, c->u.id, w->index, util_now_us());
+        break;
+    case CMD_TRANSPORT_REMOTE:
+        worker_transport_remote(w, &c->u.transport);
+        break;
     }
 }
 
@@ -485,8 +516,8 @@ void worker_on_datagram(worker *w, uint8_t *buf, size_t len, const struct sockad
         uint8_t reply[1280];
         size_t rlen = 0;
         ice_lite_check chk;
-        ice_lite_result r = ice_lite_handle(w->ice, buf, len, from, fromlen, lookup_ufrag, w,
-                                            reply, &rlen, &chk);
+        ice_lite_result r =
+            ice_lite_handle(w->ice, buf, len, from, fromlen, lookup_ufrag, w, reply, &rlen, &chk);
         if (r == ICE_LITE_REPLY) {
             transport *t = chk.transport;
             remember_addr(w, t, from, fromlen);
@@ -522,7 +553,9 @@ static void on_ring_msg(worker *w, const wmsg *msg, uint32_t len, uint64_t now_u
         if (g) group_sender_report(w, g, msg->ntp, msg->rtp_ts);
         break;
     }
-    case MSG_KEYFRAME: worker_ask_keyframe(w, msg->m.source_id, w->index, now_us); break;
+    case MSG_KEYFRAME:
+        worker_ask_keyframe(w, msg->m.source_id, w->index, now_us);
+        break;
     }
 }
 
@@ -562,7 +595,8 @@ static void on_tick(worker *w, uint64_t now_us)
     uint64_t key;
     void *v;
     idmap_iter it = IDMAP_ITER_INIT;
-    while (idmap_next(w->transports, &it, &key, &v)) transport_on_timer(v, now_us);
+    while (idmap_next(w->transports, &it, &key, &v))
+        transport_on_timer(v, now_us);
     it = (idmap_iter)IDMAP_ITER_INIT;
     while (idmap_next(w->sources, &it, &key, &v)) {
         source *s = v;

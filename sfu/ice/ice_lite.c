@@ -14,10 +14,15 @@ struct ice_lite {
 
 /* Attributes a check may carry that we understand; anything comprehension-required beyond these
  * gets a 420 from the STUN library. */
-static const uint16_t known_attributes[] = {
-    STUN_ATTRIBUTE_USERNAME,       STUN_ATTRIBUTE_MESSAGE_INTEGRITY, STUN_ATTRIBUTE_FINGERPRINT,
-    STUN_ATTRIBUTE_PRIORITY,       STUN_ATTRIBUTE_USE_CANDIDATE,     STUN_ATTRIBUTE_ICE_CONTROLLED,
-    STUN_ATTRIBUTE_ICE_CONTROLLING, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, 0};
+static const uint16_t known_attributes[] = {STUN_ATTRIBUTE_USERNAME,
+                                            STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
+                                            STUN_ATTRIBUTE_FINGERPRINT,
+                                            STUN_ATTRIBUTE_PRIORITY,
+                                            STUN_ATTRIBUTE_USE_CANDIDATE,
+                                            STUN_ATTRIBUTE_ICE_CONTROLLED,
+                                            STUN_ATTRIBUTE_ICE_CONTROLLING,
+                                            STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
+                                            0};
 
 ice_lite *ice_lite_new(void)
 {
@@ -78,7 +83,8 @@ ice_lite_result ice_lite_handle(ice_lite *ice, const uint8_t *buf, size_t len,
         return ICE_LITE_DROP;
     }
     if (st == STUN_VALIDATION_UNKNOWN_REQUEST_ATTRIBUTE) {
-        *reply_len = stun_agent_build_unknown_attributes_error(&ice->agent, &msg, reply, 1280, &req);
+        *reply_len =
+            stun_agent_build_unknown_attributes_error(&ice->agent, &msg, reply, 1280, &req);
         return *reply_len ? ICE_LITE_ERROR_REPLY : ICE_LITE_DROP;
     }
     if (st != STUN_VALIDATION_SUCCESS) return ICE_LITE_DROP;

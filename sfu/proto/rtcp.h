@@ -20,12 +20,18 @@ enum {
     RTCP_PSFB = 206,  /* fmt 1 = PLI, 4 = FIR, 15 = application layer (REMB) */
 };
 
-enum { RTCP_OK = 0, RTCP_E_SHORT = -1, RTCP_E_VERSION = -2, RTCP_E_LENGTH = -3, RTCP_E_FORMAT = -4 };
+enum {
+    RTCP_OK = 0,
+    RTCP_E_SHORT = -1,
+    RTCP_E_VERSION = -2,
+    RTCP_E_LENGTH = -3,
+    RTCP_E_FORMAT = -4
+};
 
 /* One packet of a compound packet. */
 typedef struct rtcp_view {
-    uint8_t type;   /* packet type, 200..206 and others */
-    uint8_t count;  /* the 5-bit RC / FMT field */
+    uint8_t type;  /* packet type, 200..206 and others */
+    uint8_t count; /* the 5-bit RC / FMT field */
     uint8_t padding;
     const uint8_t *pkt; /* start of this packet (its 4-byte header) */
     size_t len;         /* whole packet length including the header */

@@ -26,12 +26,12 @@ typedef struct rtp_view {
     uint32_t ssrc;
     uint8_t csrc_count;
     uint8_t has_padding;
-    uint8_t pad_len;        /* bytes of padding at the end, including the count byte */
-    uint16_t ext_profile;   /* 0xBEDE (one-byte), 0x1000-0x100F (two-byte), else other; 0 if none */
-    size_t ext_off;         /* offset of the extension body (after the 4-byte ext header) */
-    size_t ext_len;         /* bytes of the extension body */
-    size_t header_len;      /* fixed header + CSRCs + extension: the payload starts here */
-    size_t payload_len;     /* payload bytes, padding excluded */
+    uint8_t pad_len;      /* bytes of padding at the end, including the count byte */
+    uint16_t ext_profile; /* 0xBEDE (one-byte), 0x1000-0x100F (two-byte), else other; 0 if none */
+    size_t ext_off;       /* offset of the extension body (after the 4-byte ext header) */
+    size_t ext_len;       /* bytes of the extension body */
+    size_t header_len;    /* fixed header + CSRCs + extension: the payload starts here */
+    size_t payload_len;   /* payload bytes, padding excluded */
 } rtp_view;
 
 int rtp_parse(const uint8_t *buf, size_t len, rtp_view *out);

@@ -2,7 +2,7 @@
  * RFC 5763/8842): one plain struct both parsed into and written from.
  *
  * The struct has fixed capacities so that parsing never allocates; a description that exceeds
- * them is rejected with an error naming the limit. The struct is large (~150 KiB): allocate it
+ * them is rejected with an error naming the limit. The struct is large (~1.2 MiB): allocate it
  * on the heap (`sdp_session_new`). Strings are NUL-terminated; an overlong value is an error,
  * never silently truncated. */
 #ifndef DH_SDP_H
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SDP_MAX_MEDIA 64
-/* Chrome 156 offers 34 video payload types in a recvonly/sendrecv m-section. */
+/* Chrome 156 offers 34 video payload types in a recvonly m-section (23 when it also sends). */
 #define SDP_MAX_CODECS 48
 #define SDP_MAX_EXTMAPS 16
 #define SDP_MAX_SSRCS 8
@@ -22,26 +22,41 @@
 #define SDP_MAX_CANDIDATES 8
 #define SDP_MAX_BUNDLE SDP_MAX_MEDIA
 
-typedef enum { SDP_MEDIA_AUDIO = 0, SDP_MEDIA_VIDEO, SDP_MEDIA_APPLICATION, SDP_MEDIA_OTHER } sdp_media_kind;
-typedef enum { SDP_DIR_SENDRECV = 0, SDP_DIR_SENDONLY, SDP_DIR_RECVONLY, SDP_DIR_INACTIVE } sdp_direction;
-typedef enum { SDP_SETUP_NONE = 0, SDP_SETUP_ACTPASS, SDP_SETUP_ACTIVE, SDP_SETUP_PASSIVE } sdp_setup;
+typedef enum {
+    SDP_MEDIA_AUDIO = 0,
+    SDP_MEDIA_VIDEO,
+    SDP_MEDIA_APPLICATION,
+    SDP_MEDIA_OTHER
+} sdp_media_kind;
+typedef enum {
+    SDP_DIR_SENDRECV = 0,
+    SDP_DIR_SENDONLY,
+    SDP_DIR_RECVONLY,
+    SDP_DIR_INACTIVE
+} sdp_direction;
+typedef enum {
+    SDP_SETUP_NONE = 0,
+    SDP_SETUP_ACTPASS,
+    SDP_SETUP_ACTIVE,
+    SDP_SETUP_PASSIVE
+} sdp_setup;
 
 /* rtcp-fb flags (a=rtcp-fb:<pt> ...) */
 enum {
-    SDP_FB_NACK = 1u << 0,      /* nack */
-    SDP_FB_PLI = 1u << 1,       /* nack pli */
-    SDP_FB_FIR = 1u << 2,       /* ccm fir */
-    SDP_FB_REMB = 1u << 3,      /* goog-remb */
-    SDP_FB_TWCC = 1u << 4,      /* transport-cc */
+    SDP_FB_NACK = 1u << 0, /* nack */
+    SDP_FB_PLI = 1u << 1,  /* nack pli */
+    SDP_FB_FIR = 1u << 2,  /* ccm fir */
+    SDP_FB_REMB = 1u << 3, /* goog-remb */
+    SDP_FB_TWCC = 1u << 4, /* transport-cc */
 };
 
 typedef struct sdp_codec {
     uint8_t pt;
-    char name[32];     /* "opus", "VP8", "H264", "rtx", "red", ... as written */
+    char name[32]; /* "opus", "VP8", "H264", "rtx", "red", ... as written */
     uint32_t clock;
-    uint8_t channels;  /* 0 when absent */
-    char fmtp[256];    /* the parameter string after "a=fmtp:<pt> ", "" when absent */
-    uint32_t fb;       /* SDP_FB_* flags */
+    uint8_t channels; /* 0 when absent */
+    char fmtp[256];   /* the parameter string after "a=fmtp:<pt> ", "" when absent */
+    uint32_t fb;      /* SDP_FB_* flags */
 } sdp_codec;
 
 typedef struct sdp_extmap {
@@ -70,17 +85,17 @@ typedef struct sdp_candidate {
     uint8_t component;
     char transport[8]; /* "udp", "tcp" (lower-case) */
     uint32_t priority;
-    char addr[64];     /* IP literal or mDNS name as written */
+    char addr[64]; /* IP literal or mDNS name as written */
     uint16_t port;
-    char type[8];      /* "host", "srflx", "prflx", "relay" */
+    char type[8]; /* "host", "srflx", "prflx", "relay" */
 } sdp_candidate;
 
 typedef struct sdp_media {
     sdp_media_kind kind;
-    char kind_name[16];     /* as written: "audio", "video", "application", ... */
-    uint16_t port;          /* 0 = rejected / stopped */
-    char proto[32];         /* "UDP/TLS/RTP/SAVPF", "UDP/DTLS/SCTP", ... */
-    char fmt_list[128];     /* the format list of the m= line as written (for non-RTP media) */
+    char kind_name[16]; /* as written: "audio", "video", "application", ... */
+    uint16_t port;      /* 0 = rejected / stopped */
+    char proto[32];     /* "UDP/TLS/RTP/SAVPF", "UDP/DTLS/SCTP", ... */
+    char fmt_list[128]; /* the format list of the m= line as written (for non-RTP media) */
     char mid[32];
     sdp_direction dir;
     bool rtcp_mux;
@@ -93,7 +108,7 @@ typedef struct sdp_media {
     uint8_t fingerprint_len;
     sdp_setup setup;
     bool end_of_candidates;
-    char msid[128];           /* "a=msid:" value as written, "" when absent */
+    char msid[128]; /* "a=msid:" value as written, "" when absent */
 
     uint8_t n_codecs;
     sdp_codec codecs[SDP_MAX_CODECS];
@@ -114,14 +129,14 @@ typedef struct sdp_session {
     uint64_t origin_id;      /* o= session id */
     uint64_t origin_version; /* o= session version */
     bool ice_lite;
-    char ice_ufrag[257];     /* session-level, "" when absent */
+    char ice_ufrag[257]; /* session-level, "" when absent */
     char ice_pwd[257];
     char fingerprint_alg[16];
     uint8_t fingerprint[64];
     uint8_t fingerprint_len;
     sdp_setup setup;
-    char msid_semantic[64];  /* e.g. "WMS *"; written only when non-empty */
-    uint8_t n_bundle;        /* a=group:BUNDLE mids, in order */
+    char msid_semantic[64]; /* e.g. "WMS *"; written only when non-empty */
+    uint8_t n_bundle;       /* a=group:BUNDLE mids, in order */
     char bundle[SDP_MAX_BUNDLE][32];
     uint8_t n_media;
     sdp_media media[SDP_MAX_MEDIA];
@@ -158,7 +173,8 @@ bool sdp_proto_is_rtp(const char *proto);
 const sdp_codec *sdp_find_rtx(const sdp_media *m, uint8_t pt);
 /* The extmap id for `uri`, or 0 when not present. */
 uint8_t sdp_find_extmap(const sdp_media *m, const char *uri);
-/* The fmtp parameter `key` of a codec (e.g. "profile-level-id") copied into out; false if absent. */
+/* The fmtp parameter `key` of a codec (e.g. "profile-level-id") copied into out; false if absent.
+ */
 bool sdp_fmtp_get(const sdp_codec *c, const char *key, char *out, size_t cap);
 
 #endif

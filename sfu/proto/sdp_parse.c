@@ -190,9 +190,10 @@ static int parse_m(parser *ps, sv v)
               : sv_is(kind, "application") ? SDP_MEDIA_APPLICATION
                                            : SDP_MEDIA_OTHER;
     /* "<port>/<number of ports>" is legal SDP; WebRTC never uses more than one port. */
-    sv port_s = sv_split(&port_tok, '/', NULL);
+    bool has_nports;
+    sv port_s = sv_split(&port_tok, '/', &has_nports);
     uint64_t port, nports;
-    if (!sv_u64(port_s, 65535, &port) || (port_tok.n && !sv_u64(port_tok, 65535, &nports)))
+    if (!sv_u64(port_s, 65535, &port) || (has_nports && !sv_u64(port_tok, 65535, &nports)))
         return fail(ps, "m= line malformed: bad port");
     m->port = (uint16_t)port;
     if (copy_field(ps, m->proto, sizeof m->proto, proto, "m= proto") < 0) return -1;

@@ -7,8 +7,7 @@ void recv_stats_init(recv_stats *rs, uint32_t ssrc, uint32_t clock)
     *rs = (recv_stats){.ssrc = ssrc, .clock = clock};
 }
 
-void recv_stats_packet(recv_stats *rs, uint16_t seq, uint32_t ts, uint64_t now_us,
-                       uint32_t bytes)
+void recv_stats_packet(recv_stats *rs, uint16_t seq, uint32_t ts, uint64_t now_us, uint32_t bytes)
 {
     rs->bytes += bytes;
     if (!rs->started) {

@@ -8,9 +8,8 @@ void rewrite_init(rewrite *rw, uint32_t clock)
     *rw = (rewrite){.clock = clock};
 }
 
-rewrite_result rewrite_packet(rewrite *rw, uint32_t source, uint16_t seq, uint32_t ts,
-                              bool video, bool keyframe, uint64_t now_us, uint16_t *out_seq,
-                              uint32_t *out_ts)
+rewrite_result rewrite_packet(rewrite *rw, uint32_t source, uint16_t seq, uint32_t ts, bool video,
+                              bool keyframe, uint64_t now_us, uint16_t *out_seq, uint32_t *out_ts)
 {
     if (rw->source != source) {
         if (video && !keyframe) return REWRITE_WAIT_KEYFRAME;

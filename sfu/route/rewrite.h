@@ -26,9 +26,8 @@ void rewrite_init(rewrite *rw, uint32_t clock);
 
 typedef enum { REWRITE_SEND = 0, REWRITE_WAIT_KEYFRAME, REWRITE_TOO_OLD } rewrite_result;
 
-rewrite_result rewrite_packet(rewrite *rw, uint32_t source, uint16_t seq, uint32_t ts,
-                              bool video, bool keyframe, uint64_t now_us, uint16_t *out_seq,
-                              uint32_t *out_ts);
+rewrite_result rewrite_packet(rewrite *rw, uint32_t source, uint16_t seq, uint32_t ts, bool video,
+                              bool keyframe, uint64_t now_us, uint16_t *out_seq, uint32_t *out_ts);
 
 /* Maps an output sequence number (from a subscriber's NACK) back to the source's. */
 bool rewrite_source_seq(const rewrite *rw, uint16_t out_seq, uint16_t *src_seq);

@@ -18,7 +18,8 @@ struct rtx_buffer {
 rtx_buffer *rtx_buffer_new(uint32_t slots, uint32_t slot_size)
 {
     uint32_t n = 2;
-    while (n < slots) n <<= 1;
+    while (n < slots)
+        n <<= 1;
     rtx_buffer *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->mask = n - 1;

@@ -25,8 +25,8 @@ static int check_passed, check_failed;
             check_passed++;                                                                        \
         } else {                                                                                   \
             check_failed++;                                                                        \
-            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, expected %s == %lld\n",           \
-                    __FILE__, __LINE__, #a, check_a_, #b, check_b_);                               \
+            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, expected %s == %lld\n", __FILE__, \
+                    __LINE__, #a, check_a_, #b, check_b_);                                         \
         }                                                                                          \
     } while (0)
 
@@ -37,8 +37,8 @@ static int check_passed, check_failed;
             check_passed++;                                                                        \
         } else {                                                                                   \
             check_failed++;                                                                        \
-            fprintf(stderr, "%s:%d: CHECK_STR failed: \"%s\" vs \"%s\"\n", __FILE__, __LINE__,    \
-                    check_a_ ? check_a_ : "(null)", check_b_ ? check_b_ : "(null)");              \
+            fprintf(stderr, "%s:%d: CHECK_STR failed: \"%s\" vs \"%s\"\n", __FILE__, __LINE__,     \
+                    check_a_ ? check_a_ : "(null)", check_b_ ? check_b_ : "(null)");               \
         }                                                                                          \
     } while (0)
 

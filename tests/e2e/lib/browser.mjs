@@ -73,7 +73,9 @@ export async function launchBrowser({ testName = 'test' } = {}) {
       const bare = url.split('#')[0];
       let response;
       try {
-        response = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
+        // Not 'load': a <video> whose MediaStream has no media yet delays the load event until media
+        // flows (a viewer that is there before the publisher). Readiness is judged by waitFor().
+        response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 15_000 });
       } catch (e) {
         await screenshot(page, 'load-failed');
         throw new Error(`${label}: could not load ${bare}: ${String(e.message).split('\n')[0].split(' at ')[0]}`);

@@ -43,7 +43,8 @@ export class HubSocket {
         return;
       }
       this.messages.push(msg);
-      if (msg && typeof msg === 'object' && 'id' in msg) {
+      // id null answers frames that had no usable id: many such replies are fine.
+      if (msg && typeof msg === 'object' && 'id' in msg && msg.id !== null) {
         const k = JSON.stringify(msg.id);
         this.replyCount.set(k, (this.replyCount.get(k) || 0) + 1);
       }
@@ -82,7 +83,7 @@ export class HubSocket {
     return reply;
   }
 
-  /** Replies with the same id seen more than once (must be none). */
+  /** Replies with the same (non-null) id seen more than once (must be none). */
   duplicateReplies() {
     return [...this.replyCount].filter(([, n]) => n > 1).map(([k, n]) => `id ${k}: ${n} replies`);
   }

@@ -550,6 +550,7 @@ static void test_table(void)
         {"v=0\nm=audio x RTP/AVP 0\n", 0, "line 2: m= line malformed: bad port"},
         {"v=0\nm=audio 65536 RTP/AVP 0\n", 0, "line 2: m= line malformed: bad port"},
         {"v=0\nm=audio 9/x RTP/AVP 0\n", 0, "line 2: m= line malformed: bad port"},
+        {"v=0\nm=audio 9/ RTP/AVP 0\n", 0, "line 2: m= line malformed: bad port"},
         {"v=0\nm=audio 9 RTP/AVP 128\n", 0, "line 2: m=: bad payload type"},
         {"v=0\nm=audio 9 RTP/AVP 0 -1\n", 0, "line 2: m=: bad payload type"},
         {"v=0\nm=audio 9 RTP/AVP 8 8\n", 0, "line 2: m= line malformed: duplicate payload type"},

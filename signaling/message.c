@@ -1,0 +1,108 @@
+#include "signaling/message.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    request_type type;
+} types[] = {
+    {"join", REQ_JOIN},     {"publish", REQ_PUBLISH}, {"unpublish", REQ_UNPUBLISH},
+    {"answer", REQ_ANSWER}, {"trickle", REQ_TRICKLE}, {"keyframe", REQ_KEYFRAME},
+    {"leave", REQ_LEAVE},
+};
+
+static int bad(request_error *err, const char *code, const char *msg)
+{
+    err->code = code;
+    snprintf(err->message, sizeof err->message, "%s", msg);
+    return -1;
+}
+
+/* An optional string field: absent is fine, present must be a string. */
+static bool opt_string(json_t *root, const char *key, const char **out)
+{
+    json_t *v = json_object_get(root, key);
+    if (!v) return true;
+    if (!json_is_string(v)) return false;
+    *out = json_string_value(v);
+    return true;
+}
+
+static int fields(request *r, request_error *err)
+{
+    json_t *root = r->root;
+    switch (r->type) {
+    case REQ_JOIN:
+        r->name = "";
+        if (!opt_string(root, "token", &r->token) || !opt_string(root, "meeting", &r->meeting) ||
+            !opt_string(root, "name", &r->name))
+            return bad(err, "bad_request", "token, meeting and name must be strings");
+        if (strlen(r->name) > MESSAGE_MAX_NAME_BYTES)
+            return bad(err, "bad_request", "name too long");
+        return 0;
+    case REQ_PUBLISH:
+    case REQ_ANSWER: {
+        json_t *sdp = json_object_get(root, "sdp");
+        if (!json_is_string(sdp)) return bad(err, "bad_request", "sdp must be a string");
+        r->sdp = json_string_value(sdp);
+        r->sdp_len = json_string_length(sdp);
+        if (r->type == REQ_PUBLISH) return 0;
+        json_t *rev = json_object_get(root, "revision");
+        if (!json_is_integer(rev) || json_integer_value(rev) < 0 ||
+            json_integer_value(rev) > UINT32_MAX)
+            return bad(err, "bad_request", "revision must be a non-negative integer");
+        r->revision = (uint32_t)json_integer_value(rev);
+        return 0;
+    }
+    case REQ_TRICKLE: {
+        r->target = json_string_value(json_object_get(root, "target"));
+        if (!r->target ||
+            (strcmp(r->target, "publisher") != 0 && strcmp(r->target, "subscriber") != 0))
+            return bad(err, "bad_request", "target must be publisher or subscriber");
+        json_t *cand = json_object_get(root, "candidate");
+        if (cand && !json_is_object(cand) && !json_is_null(cand))
+            return bad(err, "bad_request", "candidate must be an object or null");
+        return 0;
+    }
+    case REQ_KEYFRAME:
+        r->mid = json_string_value(json_object_get(root, "mid"));
+        if (!r->mid) return bad(err, "bad_request", "mid must be a string");
+        return 0;
+    case REQ_UNPUBLISH:
+    case REQ_LEAVE:
+        return 0;
+    }
+    return bad(err, "unknown_type", "unknown type");
+}
+
+int request_parse(const char *text, size_t len, request *out, request_error *err)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t je;
+    out->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!out->root) return bad(err, "bad_json", je.text);
+    if (!json_is_object(out->root)) return bad(err, "bad_json", "a message is a JSON object");
+    json_t *id = json_object_get(out->root, "id");
+    if (!id || !(json_is_integer(id) || json_is_string(id)))
+        return bad(err, "bad_request", "id must be a number or a string");
+    out->id = id;
+    const char *type = json_string_value(json_object_get(out->root, "type"));
+    if (!type) return bad(err, "bad_request", "type must be a string");
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        if (strcmp(type, types[i].name) == 0) {
+            out->type = types[i].type;
+            return fields(out, err);
+        }
+    }
+    char msg[96];
+    snprintf(msg, sizeof msg, "unknown type '%.60s'", type);
+    return bad(err, "unknown_type", msg);
+}
+
+void request_free(request *r)
+{
+    json_decref(r->root);
+    r->root = NULL;
+}

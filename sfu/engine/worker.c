@@ -559,22 +559,8 @@ static void on_ring_msg(worker *w, const wmsg *msg, uint32_t len, uint64_t now_u
     }
 }
 
-static void drain(worker *w, uint64_t now_us)
+static void drain_rings(worker *w, uint64_t now_us)
 {
-    atomic_store(&w->wake_pending, false);
-    uint64_t one;
-    ssize_t r = read(w->efd, &one, sizeof one);
-    (void)r;
-    pthread_mutex_lock(&w->cmd_lock);
-    cmd *c = w->cmd_head;
-    w->cmd_head = w->cmd_tail = NULL;
-    pthread_mutex_unlock(&w->cmd_lock);
-    while (c) {
-        cmd *n = c->next;
-        run_command(w, c);
-        free(c);
-        c = n;
-    }
     for (int f = 0; f < SFU_MAX_WORKERS; f++) {
         spsc_ring *ring = f == w->index ? NULL : sfu_ring(w->s, f, w->index);
         if (!ring) continue;
@@ -587,11 +573,34 @@ static void drain(worker *w, uint64_t now_us)
     }
 }
 
+static void drain(worker *w, uint64_t now_us)
+{
+    /* Consume the eventfd before clearing the flag: a wake that lands between the two is then
+     * either seen by the drain below or writes the eventfd again. The other order can swallow a
+     * wake and leave the flag set, and the ring is never drained again. */
+    uint64_t one;
+    ssize_t r = read(w->efd, &one, sizeof one);
+    (void)r;
+    atomic_store(&w->wake_pending, false);
+    pthread_mutex_lock(&w->cmd_lock);
+    cmd *c = w->cmd_head;
+    w->cmd_head = w->cmd_tail = NULL;
+    pthread_mutex_unlock(&w->cmd_lock);
+    while (c) {
+        cmd *n = c->next;
+        run_command(w, c);
+        free(c);
+        c = n;
+    }
+    drain_rings(w, now_us);
+}
+
 static void on_tick(worker *w, uint64_t now_us)
 {
     uint64_t exp;
     ssize_t r = read(w->tfd, &exp, sizeof exp);
     (void)r;
+    drain_rings(w, now_us); /* cheap, and bounds the delay of any wake-up race to one tick */
     uint64_t key;
     void *v;
     idmap_iter it = IDMAP_ITER_INIT;

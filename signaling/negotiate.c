@@ -188,10 +188,11 @@ static void add_codec(sdp_media *am, const sdp_codec *c, bool video)
 static void bundle_accepted(sdp_session *answer)
 {
     answer->n_bundle = 0;
-    for (uint8_t i = 0; i < answer->n_media; i++)
-        if (answer->media[i].port != 0)
-            snprintf(answer->bundle[answer->n_bundle++], sizeof answer->bundle[0], "%s",
-                     answer->media[i].mid);
+    for (uint8_t i = 0; i < answer->n_media; i++) {
+        if (answer->media[i].port == 0) continue;
+        /* Both are char[32]: a plain copy (snprintf here trips gcc's overlap check). */
+        memcpy(answer->bundle[answer->n_bundle++], answer->media[i].mid, sizeof answer->bundle[0]);
+    }
 }
 
 int negotiate_publish(const sdp_session *offer, const neg_local *local, codec_id prefer,

@@ -77,6 +77,7 @@ struct source {
     recv_stats stats;
     keyframe_throttle kf;
     uint16_t refs[SFU_MAX_WORKERS]; /* outputs watching this source, per worker */
+    uint64_t ref_mask;              /* workers whose refs are non-zero */
 };
 
 struct output {
@@ -133,6 +134,14 @@ typedef struct worker_counters {
     _Atomic uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, forwarded, nacks_answered,
         plis_sent, srtp_errors, malformed, transports;
 } worker_counters;
+
+/* Counters have one writer (their worker) and are read by the signaling thread: a relaxed load and
+ * store, without the locked read-modify-write an atomic add would cost on every packet. */
+static inline void stat_add(_Atomic uint64_t *c, uint64_t v)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+                          memory_order_relaxed);
+}
 
 /* A worker with no thread and no socket, for benchmarks and tests: `fd` -1. */
 worker *worker_new(sfu *s, int index, int fd, const dtls_cert *cert);

@@ -188,7 +188,7 @@ static void on_rtcp(transport *t, const uint8_t *buf, size_t len, uint64_t now_u
             break; /* RR, SDES, BYE, REMB, transport-cc: nothing to act on yet */
         }
     }
-    if (r < 0) atomic_fetch_add_explicit(&worker_stats(t->w)->malformed, 1, memory_order_relaxed);
+    if (r < 0) stat_add(&worker_stats(t->w)->malformed, 1);
 }
 
 void transport_on_srtp(transport *t, uint8_t *buf, size_t len, uint64_t now_us)
@@ -197,19 +197,19 @@ void transport_on_srtp(transport *t, uint8_t *buf, size_t len, uint64_t now_us)
     if (t->state != T_CONNECTED) return;
     if (rtp_is_rtcp(buf, len)) {
         if (srtp_session_unprotect_rtcp(t->srtp, buf, &len) != 0) {
-            atomic_fetch_add_explicit(&c->srtp_errors, 1, memory_order_relaxed);
+            stat_add(&c->srtp_errors, 1);
             return;
         }
         on_rtcp(t, buf, len, now_us);
         return;
     }
     if (srtp_session_unprotect_rtp(t->srtp, buf, &len) != 0) {
-        atomic_fetch_add_explicit(&c->srtp_errors, 1, memory_order_relaxed);
+        stat_add(&c->srtp_errors, 1);
         return;
     }
     rtp_view v;
     if (rtp_parse(buf, len, &v) != RTP_OK) {
-        atomic_fetch_add_explicit(&c->malformed, 1, memory_order_relaxed);
+        stat_add(&c->malformed, 1);
         return;
     }
     bool is_rtx = false;

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include "sfu/base/util.h"
 #include "sfu/engine/engine.h"
 #include "sfu/engine/ring.h"
+#include "sfu/engine/wakeup.h"
 #include "sfu/ice/ice_lite.h"
 #include "sfu/proto/rtcp.h"
 
@@ -38,11 +38,11 @@ typedef struct wmsg {
 struct worker {
     sfu *s;
     int index;
-    int fd, efd, tfd, epfd;
+    int fd, tfd, epfd;
+    wakeup wake;
     pthread_t thread;
     bool running;
     _Atomic bool stop;
-    _Atomic bool wake_pending;
     uint32_t remb_bps;
     const dtls_cert *cert;
     outbox *ob;
@@ -88,7 +88,7 @@ worker *worker_new(sfu *s, int index, int fd, const dtls_cert *cert)
     w->s = s;
     w->index = index;
     w->fd = fd;
-    w->efd = w->tfd = w->epfd = -1;
+    w->wake.fd = w->tfd = w->epfd = -1;
     w->cert = cert;
     pthread_mutex_init(&w->cmd_lock, NULL);
     w->ob = outbox_new(fd, OUTBOX_SLOTS);
@@ -137,7 +137,7 @@ void worker_free(worker *w)
         free(c);
     }
     pthread_mutex_destroy(&w->cmd_lock);
-    if (w->efd >= 0) close(w->efd);
+    wakeup_close(&w->wake);
     if (w->tfd >= 0) close(w->tfd);
     if (w->epfd >= 0) close(w->epfd);
     free(w);
@@ -175,12 +175,7 @@ void worker_set_remb_bps(worker *w, uint32_t bps)
 
 void worker_wake(worker *w)
 {
-    if (w->efd < 0) return;
-    if (!atomic_exchange(&w->wake_pending, true)) {
-        uint64_t one = 1;
-        ssize_t r = write(w->efd, &one, sizeof one);
-        (void)r;
-    }
+    wakeup_signal(&w->wake);
 }
 
 void worker_emit_event(worker *w, sfu_event_type type, uint32_t transport_id, const char *reason)
@@ -218,7 +213,7 @@ transport *worker_transport_create(worker *w, const sfu_transport_params *p)
     }
     idmap_put(w->transports, t->id, t);
     idmap_put(w->by_ufrag, hash_str(t->ufrag), t);
-    atomic_fetch_add_explicit(&w->stats.transports, 1, memory_order_relaxed);
+    stat_add(&w->stats.transports, 1);
     return t;
 }
 
@@ -360,6 +355,10 @@ void worker_source_ref(worker *w, uint32_t source_id, int from_worker, int delta
     if (!s || from_worker < 0 || from_worker >= SFU_MAX_WORKERS) return;
     int v = (int)s->refs[from_worker] + delta;
     s->refs[from_worker] = (uint16_t)(v < 0 ? 0 : v);
+    if (s->refs[from_worker])
+        s->ref_mask |= 1ULL << from_worker;
+    else
+        s->ref_mask &= ~(1ULL << from_worker);
     /* A new watcher needs a picture to start from. */
     if (delta > 0 && s->video) worker_ask_keyframe(w, source_id, w->index, util_now_us());
 }
@@ -431,8 +430,8 @@ static wmsg *ring_msg(worker *w, int to, uint8_t kind)
 void worker_route(worker *w, source *src, const pkt_meta *m, const uint8_t *pkt, size_t len,
                   uint64_t now_us)
 {
-    for (int i = 0; i < SFU_MAX_WORKERS; i++) {
-        if (!src->refs[i]) continue;
+    for (uint64_t mask = src->ref_mask; mask; mask &= mask - 1) {
+        int i = __builtin_ctzll(mask);
         if (i == w->index) {
             group *g = idmap_get(w->groups, src->id);
             if (g) group_deliver(w, g, m, pkt, len, now_us);
@@ -448,8 +447,8 @@ void worker_route(worker *w, source *src, const pkt_meta *m, const uint8_t *pkt,
 
 void worker_route_sr(worker *w, source *src, uint64_t ntp, uint32_t rtp_ts)
 {
-    for (int i = 0; i < SFU_MAX_WORKERS; i++) {
-        if (!src->refs[i]) continue;
+    for (uint64_t mask = src->ref_mask; mask; mask &= mask - 1) {
+        int i = __builtin_ctzll(mask);
         if (i == w->index) {
             group *g = idmap_get(w->groups, src->id);
             if (g) group_sender_report(w, g, ntp, rtp_ts);
@@ -470,7 +469,7 @@ static void send_pli(worker *w, source *s)
     size_t n = rtcp_write_pli(buf, 64, s->t->remb_ssrc, s->ssrc);
     if (!n) return;
     transport_send_rtcp(s->t, buf, n);
-    atomic_fetch_add_explicit(&w->stats.plis_sent, 1, memory_order_relaxed);
+    stat_add(&w->stats.plis_sent, 1);
 }
 
 void worker_ask_keyframe(worker *w, uint32_t source_id, int source_worker, uint64_t now_us)
@@ -508,8 +507,8 @@ static void remember_addr(worker *w, transport *t, const struct sockaddr_storage
 void worker_on_datagram(worker *w, uint8_t *buf, size_t len, const struct sockaddr_storage *from,
                         socklen_t fromlen, uint64_t now_us)
 {
-    atomic_fetch_add_explicit(&w->stats.rx_packets, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&w->stats.rx_bytes, len, memory_order_relaxed);
+    stat_add(&w->stats.rx_packets, 1);
+    stat_add(&w->stats.rx_bytes, len);
     if (len < 2) return;
     uint8_t b = buf[0];
     if (b < 4) { /* STUN (RFC 7983 demultiplexing) */
@@ -537,7 +536,7 @@ void worker_on_datagram(worker *w, uint8_t *buf, size_t len, const struct sockad
     else if (b >= 128 && b <= 191)
         transport_on_srtp(t, buf, len, now_us);
     else
-        atomic_fetch_add_explicit(&w->stats.malformed, 1, memory_order_relaxed);
+        stat_add(&w->stats.malformed, 1);
 }
 
 static void on_ring_msg(worker *w, const wmsg *msg, uint32_t len, uint64_t now_us)
@@ -575,13 +574,7 @@ static void drain_rings(worker *w, uint64_t now_us)
 
 static void drain(worker *w, uint64_t now_us)
 {
-    /* Consume the eventfd before clearing the flag: a wake that lands between the two is then
-     * either seen by the drain below or writes the eventfd again. The other order can swallow a
-     * wake and leave the flag set, and the ring is never drained again. */
-    uint64_t one;
-    ssize_t r = read(w->efd, &one, sizeof one);
-    (void)r;
-    atomic_store(&w->wake_pending, false);
+    wakeup_consume(&w->wake);
     pthread_mutex_lock(&w->cmd_lock);
     cmd *c = w->cmd_head;
     w->cmd_head = w->cmd_tail = NULL;
@@ -660,7 +653,7 @@ static void *loop(void *arg)
             int fd = evs[i].data.fd;
             if (fd == w->fd)
                 receive(w, now);
-            else if (fd == w->efd)
+            else if (fd == w->wake.fd)
                 drain(w, now);
             else if (fd == w->tfd)
                 on_tick(w, now);
@@ -673,13 +666,13 @@ static void *loop(void *arg)
 
 int worker_start(worker *w)
 {
-    w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wakeup_init(&w->wake) != 0) return -1;
     w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (w->efd < 0 || w->tfd < 0 || w->epfd < 0) return -1;
+    if (w->tfd < 0 || w->epfd < 0) return -1;
     struct itimerspec its = {.it_interval = {0, TICK_US * 1000}, .it_value = {0, TICK_US * 1000}};
     timerfd_settime(w->tfd, 0, &its, NULL);
-    int fds[3] = {w->fd, w->efd, w->tfd};
+    int fds[3] = {w->fd, w->wake.fd, w->tfd};
     for (int i = 0; i < 3; i++) {
         struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fds[i], &ev) != 0) return -1;
@@ -693,7 +686,7 @@ void worker_stop(worker *w)
 {
     if (!w->running) return;
     atomic_store(&w->stop, true);
-    w->wake_pending = false;
+    atomic_store(&w->wake.pending, false);
     worker_wake(w);
     pthread_join(w->thread, NULL);
     w->running = false;

@@ -203,7 +203,7 @@ static int parse_m(parser *ps, sv v)
     size_t fl = 0;
     for (sv t = sv_token(&v); t.n; t = sv_token(&v)) {
         if (rtp) {
-            uint8_t pt;
+            uint8_t pt = 0;
             sdp_codec *c;
             if (parse_pt(ps, t, "m=", &pt) < 0) return -1;
             if (codec_for_pt(m, pt)) return fail(ps, "m= line malformed: duplicate payload type");
@@ -298,7 +298,7 @@ static int parse_extmap(parser *ps, sv v)
 
 static int parse_rtpmap(parser *ps, sv v)
 {
-    uint8_t pt;
+    uint8_t pt = 0;
     if (parse_pt(ps, sv_token(&v), "a=rtpmap", &pt) < 0) return -1;
     v = sv_trim_left(v);
     bool found;
@@ -319,7 +319,7 @@ static int parse_rtpmap(parser *ps, sv v)
 
 static int parse_fmtp(parser *ps, sv v)
 {
-    uint8_t pt;
+    uint8_t pt = 0;
     if (parse_pt(ps, sv_token(&v), "a=fmtp", &pt) < 0) return -1;
     sdp_codec *c = codec_for_pt(ps->m, pt);
     /* Parameters for a format that is not offered describe nothing. */
@@ -346,7 +346,7 @@ static int parse_rtcp_fb(parser *ps, sv v)
         ps->wild_fb |= flag;
         return 0;
     }
-    uint8_t pt;
+    uint8_t pt = 0;
     if (parse_pt(ps, pt_s, "a=rtcp-fb", &pt) < 0) return -1;
     sdp_codec *c = codec_for_pt(ps->m, pt);
     if (c) c->fb |= flag;

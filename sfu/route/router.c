@@ -62,12 +62,12 @@ static void send_built(worker *w, transport *t, uint8_t *slot, size_t n)
 {
     worker_counters *c = worker_stats(w);
     if (srtp_session_protect_rtp(t->srtp, slot, &n, PKT_MAX + SRTP_MAX_TRAILER) != 0) {
-        atomic_fetch_add_explicit(&c->srtp_errors, 1, memory_order_relaxed);
+        stat_add(&c->srtp_errors, 1);
         return;
     }
     outbox_commit(worker_outbox(w), n, &t->peer, t->peer_len);
-    atomic_fetch_add_explicit(&c->tx_packets, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&c->tx_bytes, n, memory_order_relaxed);
+    stat_add(&c->tx_packets, 1);
+    stat_add(&c->tx_bytes, n);
 }
 
 void group_deliver(worker *w, group *g, const pkt_meta *m, const uint8_t *pkt, size_t len,
@@ -106,7 +106,7 @@ void group_deliver(worker *w, group *g, const pkt_meta *m, const uint8_t *pkt, s
         o->packets++;
         o->octets += (uint32_t)body;
         send_built(w, t, slot, n + body);
-        atomic_fetch_add_explicit(&worker_stats(w)->forwarded, 1, memory_order_relaxed);
+        stat_add(&worker_stats(w)->forwarded, 1);
     }
 }
 
@@ -166,7 +166,7 @@ void output_on_nack(worker *w, output *o, uint16_t out_seq)
         n += body;
     }
     send_built(w, o->t, slot, n);
-    atomic_fetch_add_explicit(&worker_stats(w)->nacks_answered, 1, memory_order_relaxed);
+    stat_add(&worker_stats(w)->nacks_answered, 1);
 }
 
 void output_on_keyframe_request(worker *w, output *o, uint64_t now_us)

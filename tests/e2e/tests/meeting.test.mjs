@@ -51,6 +51,24 @@ for (const codec of ['vp8', 'h264']) {
       const siteCodes = new Set(siteVideos(chairStats).map((v) => v.site));
       assert.equal(siteCodes.size, SITES.length, `chair sees sites ${[...siteCodes].join(', ')}; expected ${SITES.join(', ')}`);
 
+      // Media keeps flowing: a few seconds later every site has decoded many more of the chair's
+      // frames (a stall after the first second would otherwise pass the thresholds above).
+      const SUSTAIN_MS = 5_000;
+      await new Promise((r) => setTimeout(r, SUSTAIN_MS));
+      for (const [i, page] of sites.entries()) {
+        const later = (await snapshot(page)).stats;
+        const before = chairMedia(siteStats[i]).video.framesDecoded;
+        const after = chairMedia(later, { frames: 0 })?.video?.framesDecoded ?? 0;
+        assert.ok(after - before >= 25,
+          `site ${SITES[i]} decoded only ${after - before} more chair frames in ${SUSTAIN_MS} ms (fake camera: 20 fps)`);
+      }
+      const chairLater = (await snapshot(chair)).stats;
+      for (const v of siteVideos(chairStats)) {
+        const now = siteVideos(chairLater, { frames: 0 }).find((x) => x.peer === v.peer);
+        assert.ok(now && now.framesDecoded - v.framesDecoded >= 25,
+          `chair decoded only ${now ? now.framesDecoded - v.framesDecoded : 0} more frames of ${v.site} in ${SUSTAIN_MS} ms`);
+      }
+
       // Errors the pages recorded are worth seeing even when media flowed.
       for (const [label, page] of [['chair', chair], ...sites.map((p, i) => [`site-${SITES[i]}`, p])]) {
         const snap = await snapshot(page).catch(() => null);

@@ -31,11 +31,12 @@ export async function withSession(name, fn, { hubOptions = {} } = {}) {
 
 // k=v&k=v with %-encoding (spaces as %20, which both URLSearchParams and decodeURIComponent read back).
 function fragment(fields) {
-  return Object.entries(fields).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  return Object.entries(fields).filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
 }
 
 /** A meeting page link: /chair.html or /site.html with the token and options in the fragment. */
-export function meetingPageUrl(hub, page, { token, name, codec = 'vp8', res = '320x240' }) {
+export function meetingPageUrl(hub, page, { token, name = page, codec = 'vp8', res = '320x240' }) {
   return `${hub.url}/${page}.html#${fragment({ token, name, codec, res })}`;
 }
 

@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT, artifactPath, slug, sleep, withTimeout } from './artifacts.mjs';
+import { REPO_ROOT, artifactPath, slug, withTimeout } from './artifacts.mjs';
 
 const execFileP = promisify(execFile);
 
@@ -148,7 +148,7 @@ export async function startHub({ name = 'test', mediaSpan = MEDIA_SPAN, extraArg
     if (!hub.stopped) {
       hub.stopped = true;
       if (!hub.exitStatus) proc.kill('SIGTERM');
-      const res = await Promise.race([hub.exited, sleep(timeoutMs).then(() => null)]);
+      const res = await withTimeout(hub.exited, timeoutMs, 'hub exit after SIGTERM').catch(() => null);
       if (!res) {
         proc.kill('SIGKILL');
         await hub.exited;

@@ -55,7 +55,7 @@ static int authorize(hub *h, server_http *r, const char *mid, token_claims *c)
     int rc = hub_check_token(h, auth + 7, mid, c);
     if (rc == TOKEN_OK) return 0;
     h->counters.auth_failures++;
-    return rc == 1 ? 403 : 401;
+    return rc == HUB_TOKEN_WRONG_MEETING ? 403 : 401;
 }
 
 static peer *find_resource(hub *h, const char *mid, peer_kind kind, const char *res)
@@ -172,6 +172,69 @@ static void metrics(hub *h, server_http *r)
     server_http_respond(r, 200, "text/plain; version=0.0.4", NULL, buf, (size_t)n);
 }
 
+/* GET /api/meetings/{meeting}/attendance[?format=csv]: the roll, for those who run or record the
+ * meeting. */
+static void attendance(hub *h, server_http *r, const char *mid)
+{
+    token_claims c;
+    int st = authorize(h, r, mid, &c);
+    if (st) return respond_text(r, st, "not allowed\n");
+    if (c.role != ROLE_CHAIR && c.role != ROLE_OPERATOR && c.role != ROLE_CLERK) {
+        LOGW("audit", "%s token %s refused the attendance of %s", role_name(c.role), c.id, mid);
+        return respond_text(r, 403, "only the chair, operators and clerks read the roll\n");
+    }
+    meeting *m = meeting_get(h, mid, false);
+    json_t *rows = m ? meeting_roll_json(m, util_unix_time()) : json_array();
+    const char *accept = server_http_header(r, "accept");
+    bool csv = strstr(server_http_query(r), "format=csv") ||
+               (accept && strstr(accept, "text/csv") && !strstr(accept, "json"));
+    if (!csv) {
+        json_t *doc = json_pack("{s:s, s:o}", "meeting", mid, "rows", rows);
+        char *text = json_dumps(doc, JSON_COMPACT);
+        server_http_respond(r, 200, "application/json", NULL, text, strlen(text));
+        free(text);
+        json_decref(doc);
+        return;
+    }
+    size_t cap = 128 + json_array_size(rows) * 256, n = 0;
+    char *out = malloc(cap);
+    if (!out) {
+        json_decref(rows);
+        return respond_text(r, 500, "out of memory\n");
+    }
+    n += (size_t)snprintf(out, cap,
+                          "site,name,state,first_joined,last_left,seconds_present,joins\r\n");
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        /* Names are quoted (RFC 4180): a commune's name may hold a comma; quotes are doubled. */
+        char name[200];
+        size_t k = 0;
+        for (const char *c2 = json_string_value(json_object_get(row, "name"));
+             c2 && *c2 && k < sizeof name - 2; c2++) {
+            if (*c2 == '"') name[k++] = '"';
+            name[k++] = *c2;
+        }
+        name[k] = '\0';
+        n +=
+            (size_t)snprintf(out + n, cap - n, "%s,\"%s\",%s,%lld,%lld,%lld,%lld\r\n",
+                             json_string_value(json_object_get(row, "site")), name,
+                             json_string_value(json_object_get(row, "state")),
+                             (long long)json_integer_value(json_object_get(row, "first_joined")),
+                             (long long)json_integer_value(json_object_get(row, "last_left")),
+                             (long long)json_integer_value(json_object_get(row, "seconds_present")),
+                             (long long)json_integer_value(json_object_get(row, "joins")));
+        if (n >= cap) break;
+    }
+    json_decref(rows);
+    char headers[160];
+    snprintf(headers, sizeof headers,
+             "Content-Disposition: attachment; filename=\"attendance-%s.csv\"\r\n", mid);
+    server_http_respond(r, 200, "text/csv; charset=utf-8", headers, out, n < cap ? n : cap - 1);
+    free(out);
+}
+
 void http_api_request(hub *h, server_http *r)
 {
     h->counters.http_requests++;
@@ -180,6 +243,14 @@ void http_api_request(hub *h, server_http *r)
     char mid[65], res[24];
     if (strcmp(path, "/health") == 0 && strcmp(method, "GET") == 0) return health(h, r);
     if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) return metrics(h, r);
+    if (strncmp(path, "/api/meetings/", 14) == 0 && strcmp(method, "GET") == 0) {
+        const char *a = path + 14, *slash = strchr(a, '/');
+        if (slash && strcmp(slash, "/attendance") == 0 && valid_id(a, (size_t)(slash - a), 64)) {
+            memcpy(mid, a, (size_t)(slash - a));
+            mid[slash - a] = '\0';
+            return attendance(h, r, mid);
+        }
+    }
     if (split_path(path, "/whip/", mid, res))
         return media_route(h, r, PEER_WHIP, "/whip/", mid, res);
     if (split_path(path, "/whep/", mid, res))

@@ -2,14 +2,55 @@
  * peers they concern, tokens to meetings. */
 #include "signaling/hub.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
 
 static _Atomic(server *) g_wake_target;
+
+#define TICK_MS 250
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The meetings' periodic work (speaker, wall, roll) runs on the signaling thread: this thread only
+ * wakes it, so meeting state keeps its single owner. */
+static void *ticker(void *arg)
+{
+    hub *h = arg;
+    struct timespec ts = {0, TICK_MS * 1000000L};
+    while (!atomic_load(&h->ticker_stop)) {
+        nanosleep(&ts, NULL);
+        server *s = atomic_load(&g_wake_target);
+        if (s) server_wake(s);
+    }
+    return NULL;
+}
+
+static void run_ticks(hub *h)
+{
+    uint64_t now = util_now_us();
+    if (now < h->next_tick_us) return;
+    h->next_tick_us = now + 500000u;
+    bool wall_due = now >= h->next_wall_us;
+    if (wall_due) h->next_wall_us = now + 1000000u;
+    int64_t unix_now = util_unix_time();
+    for (meeting *m = h->meetings; m;) {
+        meeting *next = meeting_next(m);
+        meeting_tick(m, unix_now, wall_due);
+        m = next;
+    }
+}
 
 static void on_ws_open(void *ud, server_conn *c)
 {
@@ -35,12 +76,17 @@ static void on_http(void *ud, server_http *r)
 static void on_wake(void *ud)
 {
     hub *h = ud;
+    run_ticks(h);
     sfu_event evs[64];
     size_t n;
     while ((n = sfu_poll_events(h->media, evs, 64)) > 0) {
         for (size_t i = 0; i < n; i++) {
             peer *p = idmap_get(h->by_transport, evs[i].transport);
             if (!p) continue;
+            if (evs[i].type == SFU_EV_SOURCE_STATS) {
+                peer_on_source_stats(p, &evs[i]);
+                continue;
+            }
             peer_on_transport_event(p, &evs[i]);
             /* A WHIP/WHEP resource has no one to renegotiate with: it ends. */
             if (evs[i].type == SFU_EV_FAILED && p->kind != PEER_WS) peer_free(p);
@@ -61,7 +107,8 @@ hub *hub_new(const hub_config *cfg)
     if (!h) return NULL;
     h->next_id = 1;
     h->by_transport = idmap_new(256);
-    if (!h->by_transport || token_key_load_or_create(cfg->data_dir, h->key) != 0) {
+    h->revoked = idmap_new(64);
+    if (!h->by_transport || !h->revoked || token_key_load_or_create(cfg->data_dir, h->key) != 0) {
         LOGE("hub", "cannot use data directory %s", cfg->data_dir);
         hub_free(h);
         return NULL;
@@ -88,6 +135,7 @@ hub *hub_new(const hub_config *cfg)
         hub_free(h);
         return NULL;
     }
+    if (pthread_create(&h->ticker, NULL, ticker, h) == 0) h->ticker_running = true;
     return h;
 }
 
@@ -95,11 +143,16 @@ void hub_free(hub *h)
 {
     if (!h) return;
     h->stopping = true;
+    if (h->ticker_running) {
+        atomic_store(&h->ticker_stop, true);
+        pthread_join(h->ticker, NULL);
+    }
     meeting_free_all(h);
     if (h->media) sfu_free(h->media);
     atomic_store(&g_wake_target, NULL);
     if (h->srv) server_free(h->srv);
     idmap_free(h->by_transport);
+    idmap_free(h->revoked);
     free(h);
 }
 
@@ -127,6 +180,13 @@ int hub_check_token(hub *h, const char *token, const char *meeting_id_or_null, t
 {
     int rc = token_verify(h->key, token, strlen(token), util_unix_time(), out);
     if (rc != TOKEN_OK) return rc;
-    if (meeting_id_or_null && strcmp(meeting_id_or_null, out->meeting) != 0) return 1;
+    if (meeting_id_or_null && strcmp(meeting_id_or_null, out->meeting) != 0)
+        return HUB_TOKEN_WRONG_MEETING;
+    if (idmap_get(h->revoked, hash_str(out->id))) return HUB_TOKEN_REVOKED;
     return TOKEN_OK;
+}
+
+void hub_revoke(hub *h, const char *token_id)
+{
+    idmap_put(h->revoked, hash_str(token_id), (void *)1);
 }

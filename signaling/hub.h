@@ -4,16 +4,22 @@
 #ifndef DH_HUB_H
 #define DH_HUB_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "sfu/base/idmap.h"
 #include "sfu/engine/sfu.h"
+#include "signaling/floor.h"
 #include "signaling/negotiate.h"
+#include "signaling/roll.h"
 #include "signaling/server.h"
 #include "signaling/token.h"
 
 #define PEER_MAX_SLOTS SDP_MAX_MEDIA
+
+typedef struct json_t json_t;
 
 typedef struct hub hub;
 typedef struct meeting meeting;
@@ -46,8 +52,13 @@ struct hub {
     uint8_t key[TOKEN_KEY_LEN];
     meeting *meetings;
     idmap *by_transport; /* transport id -> peer */
+    idmap *revoked;      /* hash(token id) -> (void *)1: kicked tokens */
     uint32_t next_id;
     bool stopping; /* no renegotiation while everything is torn down */
+    pthread_t ticker;
+    bool ticker_running;
+    _Atomic bool ticker_stop;
+    uint64_t next_tick_us, next_wall_us;
     hub_counters counters;
 };
 
@@ -55,6 +66,9 @@ uint32_t hub_next_id(hub *h);
 /* Verifies a token for `meeting` (NULL: any). Returns TOKEN_OK, a TOKEN_E_* value, or 1 when the
  * token is valid but for another meeting. */
 int hub_check_token(hub *h, const char *token, const char *meeting_id_or_null, token_claims *out);
+#define HUB_TOKEN_WRONG_MEETING 1
+#define HUB_TOKEN_REVOKED 2
+void hub_revoke(hub *h, const char *token_id);
 
 typedef enum { PEER_WS = 0, PEER_WHIP, PEER_WHEP } peer_kind;
 
@@ -78,6 +92,7 @@ struct peer {
     char name[81];
     char token_id[33];
     server_conn *conn; /* websocket peers */
+    int wall_page;     /* chair/operator: the wall page whose videos it receives; -1 none */
     char resource[24]; /* WHIP/WHEP resource id */
 
     /* Publishing. */
@@ -88,6 +103,10 @@ struct peer {
     neg_track tracks[NEG_MAX_TRACKS];
     uint32_t src[NEG_MAX_TRACKS];
     size_t n_tracks;
+    /* Per track, from the media plane's statistics (twice a second). */
+    uint8_t loudness[NEG_MAX_TRACKS];
+    uint32_t kbps[NEG_MAX_TRACKS];
+    uint8_t loss_pct[NEG_MAX_TRACKS];
 
     /* Receiving. */
     uint32_t sub_t;
@@ -104,6 +123,7 @@ struct peer {
 
 /* Meetings (meeting.c). */
 meeting *meeting_get(hub *h, const char *id, bool create);
+meeting *meeting_next(meeting *m);
 const char *meeting_id(const meeting *m);
 peer *meeting_peers(meeting *m);
 size_t meeting_peer_count(const meeting *m);
@@ -114,6 +134,23 @@ void meeting_refresh(meeting *m);
 /* The chair's source of that kind, or 0. */
 uint32_t meeting_program(meeting *m, bool video, codec_id *codec);
 void meeting_free_all(hub *h);
+floor_state *meeting_floor(meeting *m);
+roll *meeting_roll(meeting *m);
+/* The floor or the hands changed: everyone is told, subscriptions follow. */
+void meeting_floor_changed(meeting *m);
+/* Twice a second: the active speaker; once a second: the wall and the roll to chairs/operators. */
+void meeting_tick(meeting *m, int64_t now, bool wall_due);
+/* Index of a site in the wall order (the roll's site-code order), or -1. */
+long meeting_wall_index(meeting *m, const char *site);
+/* The roll as JSON rows (the `roll` reply and event, the attendance route). */
+json_t *meeting_roll_json(meeting *m, int64_t now);
+bool meeting_may_control(const peer *p);
+
+#define WALL_PAGE_SIZE 48
+
+/* What a viewer receives of a publisher's track (policy.c): the chair always, sites only with the
+ * floor (audio: the loudest few), wall thumbnails for chairs and operators. */
+bool policy_forward(meeting *m, const peer *viewer, const peer *pub, size_t track);
 void meeting_totals(hub *h, size_t *meetings, size_t *peers);
 
 /* Peers (peer.c). */
@@ -131,8 +168,10 @@ void peer_update_subscriptions(peer *p);
 char *peer_watch(peer *p, const char *sdp, size_t len, char *err, size_t errcap);
 void peer_rebind_program(peer *p);
 void peer_on_transport_event(peer *p, const sfu_event *ev);
+void peer_on_source_stats(peer *p, const sfu_event *ev);
+/* Ends a websocket peer from the hub's side: sends `event` (if any), closes with `status`. */
+void peer_disconnect(peer *p, const char *event, const char *reason, int status);
 /* Sends an event to a websocket peer: {"event": name, "data": data} (steals data). */
-typedef struct json_t json_t;
 void peer_send_event(peer *p, const char *name, json_t *data);
 uint32_t peer_source_for_mid(const peer *p, const char *mid);
 

@@ -1,11 +1,16 @@
-/* Meetings on the signaling thread: who is in each, and keeping every subscriber's view of the
- * published sources current. A meeting exists while anyone is in it; its id comes from tokens. */
+/* Meetings on the signaling thread: who is in each, the floor and the raised hands, the roll, and
+ * keeping every participant's view current. A meeting exists while anyone is in it; its id comes
+ * from tokens. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sfu/base/log.h"
+#include "sfu/base/util.h"
 #include "signaling/hub.h"
+
+#define SPEAKER_MIN_LOUDNESS 40 /* 127 - 87 dBov: quieter than this is not speech */
 
 struct meeting {
     char id[65];
@@ -13,6 +18,10 @@ struct meeting {
     peer *peers;
     size_t n_peers;
     meeting *next;
+    floor_state floor;
+    roll *roll;
+    uint32_t speaker; /* peer id, 0 = none */
+    uint64_t roll_sent;
 };
 
 meeting *meeting_get(hub *h, const char *id, bool create)
@@ -24,10 +33,22 @@ meeting *meeting_get(hub *h, const char *id, bool create)
     if (!m) return NULL;
     snprintf(m->id, sizeof m->id, "%s", id);
     m->h = h;
+    floor_init(&m->floor);
+    /* Without a schedule the meeting starts when it opens; 5 minutes of grace before "late". */
+    m->roll = roll_new(util_unix_time(), 300);
+    if (!m->roll) {
+        free(m);
+        return NULL;
+    }
     m->next = h->meetings;
     h->meetings = m;
     LOGI("meeting", "meeting %s opened", id);
     return m;
+}
+
+meeting *meeting_next(meeting *m)
+{
+    return m->next;
 }
 
 const char *meeting_id(const meeting *m)
@@ -43,6 +64,21 @@ peer *meeting_peers(meeting *m)
 size_t meeting_peer_count(const meeting *m)
 {
     return m->n_peers;
+}
+
+floor_state *meeting_floor(meeting *m)
+{
+    return &m->floor;
+}
+
+roll *meeting_roll(meeting *m)
+{
+    return m->roll;
+}
+
+bool meeting_may_control(const peer *p)
+{
+    return p->role == ROLE_CHAIR || p->role == ROLE_OPERATOR;
 }
 
 void meeting_add(meeting *m, peer *p)
@@ -62,6 +98,7 @@ static void meeting_drop(hub *h, meeting *m)
         }
     }
     LOGI("meeting", "meeting %s closed (empty)", m->id);
+    roll_free(m->roll);
     free(m);
 }
 
@@ -75,6 +112,7 @@ void meeting_remove(meeting *m, peer *p)
         }
     }
     p->m = NULL;
+    if (m->speaker == p->id) m->speaker = 0;
     if (m->n_peers == 0)
         meeting_drop(m->h, m);
     else
@@ -104,6 +142,155 @@ void meeting_refresh(meeting *m)
         else if (p->kind == PEER_WHEP)
             peer_rebind_program(p);
     }
+}
+
+long meeting_wall_index(meeting *m, const char *site)
+{
+    const roll_row *row = roll_find(m->roll, site);
+    return row ? (long)(row - roll_at(m->roll, 0)) : -1;
+}
+
+static json_t *site_list(meeting *m, char (*codes)[FLOOR_CODE_LEN], size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const roll_row *row = roll_find(m->roll, codes[i]);
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s}", "site", codes[i], "name", row ? row->name : codes[i]));
+    }
+    return arr;
+}
+
+void meeting_floor_changed(meeting *m)
+{
+    for (peer *p = m->peers; p; p = p->next) {
+        if (p->kind != PEER_WS) continue;
+        json_t *d =
+            json_pack("{s:o}", "holders", site_list(m, m->floor.holders, m->floor.n_holders));
+        if (meeting_may_control(p)) {
+            json_object_set_new(d, "queue", site_list(m, m->floor.queue, m->floor.n_queue));
+        } else if (p->role == ROLE_SITE) {
+            size_t pos = floor_position(&m->floor, p->site);
+            json_object_set_new(d, "hand", json_boolean(pos > 0));
+            json_object_set_new(d, "position", json_integer((json_int_t)pos));
+            json_object_set_new(d, "floor", json_boolean(floor_holds(&m->floor, p->site)));
+        }
+        peer_send_event(p, "floor", d);
+    }
+    meeting_refresh(m);
+}
+
+static json_t *speaker_json(const peer *p)
+{
+    if (!p) return json_null();
+    return json_pack("{s:s, s:s, s:s, s:s}", "peer", p->pid, "role", role_name(p->role), "site",
+                     p->site, "name", p->name);
+}
+
+/* The loudest forwarded voice: the chair or a site holding the floor. */
+static void pick_speaker(meeting *m)
+{
+    peer *best = NULL;
+    uint8_t best_level = SPEAKER_MIN_LOUDNESS;
+    for (peer *p = m->peers; p; p = p->next) {
+        bool heard =
+            p->role == ROLE_CHAIR || (p->role == ROLE_SITE && floor_holds(&m->floor, p->site));
+        if (!heard) continue;
+        for (size_t i = 0; i < p->n_tracks; i++) {
+            if (p->tracks[i].video || p->loudness[i] < best_level) continue;
+            best = p;
+            best_level = p->loudness[i];
+        }
+    }
+    uint32_t id = best ? best->id : 0;
+    if (id == m->speaker) return;
+    m->speaker = id;
+    for (peer *p = m->peers; p; p = p->next)
+        if (p->kind == PEER_WS) peer_send_event(p, "speaker", speaker_json(best));
+}
+
+static peer *site_peer(meeting *m, const char *site)
+{
+    for (peer *p = m->peers; p; p = p->next)
+        if (p->role == ROLE_SITE && strcmp(p->site, site) == 0 && p->n_tracks) return p;
+    return NULL;
+}
+
+static json_t *wall_json(meeting *m)
+{
+    json_t *arr = json_array();
+    /* One pass over the peers into a lookup, not one scan per site: 580 x 580 would be 336k. */
+    idmap *by_site = idmap_new(m->n_peers + 1);
+    for (peer *p = m->peers; p && by_site; p = p->next) {
+        if (p->role != ROLE_SITE) continue;
+        uint64_t h = 1469598103934665603ULL;
+        for (const char *c = p->site; *c; c++)
+            h = (h ^ (uint8_t)*c) * 1099511628211ULL;
+        idmap_put(by_site, h, p);
+    }
+    for (size_t i = 0; i < roll_count(m->roll); i++) {
+        const roll_row *row = roll_at(m->roll, i);
+        uint64_t h = 1469598103934665603ULL;
+        for (const char *c = row->site; *c; c++)
+            h = (h ^ (uint8_t)*c) * 1099511628211ULL;
+        peer *p = by_site ? idmap_get(by_site, h) : site_peer(m, row->site);
+        if (p && strcmp(p->site, row->site) != 0) p = site_peer(m, row->site);
+        int level = 0, kbps = 0, loss = 0;
+        bool video = false;
+        for (size_t t = 0; p && t < p->n_tracks; t++) {
+            kbps += (int)p->kbps[t];
+            if (p->loss_pct[t] > loss) loss = p->loss_pct[t];
+            if (p->tracks[t].video)
+                video = video || p->kbps[t] > 0;
+            else
+                level = p->loudness[t];
+        }
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:i, s:b, s:i, s:i, s:b, s:b}",
+                                             "site", row->site, "name", row->name, "connected",
+                                             row->connections > 0, "audio_level", level, "video",
+                                             video, "bitrate_kbps", kbps, "loss_pct", loss, "hand",
+                                             floor_position(&m->floor, row->site) > 0, "floor",
+                                             floor_holds(&m->floor, row->site)));
+    }
+    idmap_free(by_site);
+    return arr;
+}
+
+json_t *meeting_roll_json(meeting *m, int64_t now)
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; i < roll_count(m->roll); i++) {
+        const roll_row *r = roll_at(m->roll, i);
+        json_array_append_new(
+            rows,
+            json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i}", "site", r->site, "name", r->name,
+                      "state", roll_state_name(roll_state_of(r, now)), "first_joined",
+                      (json_int_t)r->first_joined, "last_joined", (json_int_t)r->last_joined,
+                      "last_left", (json_int_t)r->last_left, "seconds_present",
+                      (json_int_t)roll_seconds_present(r, now), "joins", (int)r->joins));
+    }
+    return rows;
+}
+
+void meeting_tick(meeting *m, int64_t now, bool wall_due)
+{
+    pick_speaker(m);
+    if (!wall_due) return;
+    bool any_controller = false;
+    for (peer *p = m->peers; p; p = p->next)
+        any_controller |= meeting_may_control(p) && p->conn;
+    if (!any_controller) return;
+    json_t *wall = wall_json(m);
+    bool roll_due = roll_version(m->roll) != m->roll_sent;
+    json_t *rows = roll_due ? meeting_roll_json(m, now) : NULL;
+    m->roll_sent = roll_version(m->roll);
+    for (peer *p = m->peers; p; p = p->next) {
+        if (!meeting_may_control(p) || !p->conn) continue;
+        peer_send_event(p, "wall", json_pack("{s:O}", "sites", wall));
+        if (rows) peer_send_event(p, "roll", json_pack("{s:O}", "rows", rows));
+    }
+    json_decref(wall);
+    json_decref(rows);
 }
 
 void meeting_free_all(hub *h)

@@ -8,9 +8,21 @@ static const struct {
     const char *name;
     request_type type;
 } types[] = {
-    {"join", REQ_JOIN},     {"publish", REQ_PUBLISH}, {"unpublish", REQ_UNPUBLISH},
-    {"answer", REQ_ANSWER}, {"trickle", REQ_TRICKLE}, {"keyframe", REQ_KEYFRAME},
+    {"join", REQ_JOIN},
+    {"publish", REQ_PUBLISH},
+    {"unpublish", REQ_UNPUBLISH},
+    {"answer", REQ_ANSWER},
+    {"trickle", REQ_TRICKLE},
+    {"keyframe", REQ_KEYFRAME},
     {"leave", REQ_LEAVE},
+    {"raise_hand", REQ_RAISE_HAND},
+    {"lower_hand", REQ_LOWER_HAND},
+    {"floor_give", REQ_FLOOR_GIVE},
+    {"floor_take", REQ_FLOOR_TAKE},
+    {"mute_all", REQ_MUTE_ALL},
+    {"kick", REQ_KICK},
+    {"wall", REQ_WALL},
+    {"roll", REQ_ROLL},
 };
 
 static int bad(request_error *err, const char *code, const char *msg)
@@ -70,8 +82,32 @@ static int fields(request *r, request_error *err)
         r->mid = json_string_value(json_object_get(root, "mid"));
         if (!r->mid) return bad(err, "bad_request", "mid must be a string");
         return 0;
+    case REQ_FLOOR_GIVE:
+    case REQ_FLOOR_TAKE:
+    case REQ_KICK:
+        r->site = json_string_value(json_object_get(root, "site"));
+        if (!r->site || !r->site[0] || strlen(r->site) > 64)
+            return bad(err, "bad_request", "site must be a site code");
+        r->reason = "";
+        if (r->type == REQ_KICK && !opt_string(root, "reason", &r->reason))
+            return bad(err, "bad_request", "reason must be a string");
+        if (strlen(r->reason) > MESSAGE_MAX_NAME_BYTES)
+            return bad(err, "bad_request", "reason too long");
+        return 0;
+    case REQ_WALL: {
+        json_t *page = json_object_get(root, "page");
+        if (!json_is_integer(page) || json_integer_value(page) < 0 ||
+            json_integer_value(page) > 100000)
+            return bad(err, "bad_request", "page must be a non-negative integer");
+        r->page = (uint32_t)json_integer_value(page);
+        return 0;
+    }
     case REQ_UNPUBLISH:
     case REQ_LEAVE:
+    case REQ_RAISE_HAND:
+    case REQ_LOWER_HAND:
+    case REQ_MUTE_ALL:
+    case REQ_ROLL:
         return 0;
     }
     return bad(err, "unknown_type", "unknown type");

@@ -19,6 +19,14 @@ typedef enum {
     REQ_TRICKLE,
     REQ_KEYFRAME,
     REQ_LEAVE,
+    REQ_RAISE_HAND,
+    REQ_LOWER_HAND,
+    REQ_FLOOR_GIVE,
+    REQ_FLOOR_TAKE,
+    REQ_MUTE_ALL,
+    REQ_KICK,
+    REQ_WALL,
+    REQ_ROLL,
 } request_type;
 
 typedef struct request {
@@ -33,6 +41,9 @@ typedef struct request {
     uint32_t revision;  /* answer */
     const char *target; /* trickle: "publisher" or "subscriber" */
     const char *mid;    /* keyframe */
+    const char *site;   /* floor_give, floor_take, kick */
+    const char *reason; /* kick; "" when absent */
+    uint32_t page;      /* wall */
 } request;
 
 typedef struct request_error {

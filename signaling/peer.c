@@ -28,7 +28,11 @@ peer *peer_new(hub *h, meeting *m, peer_kind kind, const token_claims *c, const 
     snprintf(p->name, sizeof p->name, "%s",
              name && name[0] ? name : (c->site[0] ? c->site : role_name(c->role)));
     p->sub_session = ((uint64_t)util_random_u32() << 20) | 1;
+    /* Chairs and operators see the first page of the wall until they choose another. */
+    p->wall_page = (p->role == ROLE_CHAIR || p->role == ROLE_OPERATOR) ? 0 : -1;
     meeting_add(m, p);
+    if (p->role == ROLE_SITE && kind != PEER_WHEP)
+        roll_join(meeting_roll(m), p->site, p->name, util_unix_time());
     LOGI("peer", "%s joined %s as %s%s%s", p->pid, meeting_id(m), role_name(p->role),
          p->site[0] ? " of " : "", p->site);
     return p;
@@ -50,8 +54,38 @@ void peer_free(peer *p)
     p->n_tracks = 0; /* its sources are gone for everyone from here on */
     close_transport(p, &p->pub_t);
     close_transport(p, &p->sub_t);
+    /* The floor and a raised hand stay with the site code: a site that reconnects keeps them. */
+    if (p->m && p->role == ROLE_SITE && p->kind != PEER_WHEP)
+        roll_leave(meeting_roll(p->m), p->site, util_unix_time());
     if (p->m) meeting_remove(p->m, p);
     free(p);
+}
+
+void peer_disconnect(peer *p, const char *event, const char *reason, int status)
+{
+    if (!p->conn) {
+        peer_free(p);
+        return;
+    }
+    server_conn *c = p->conn;
+    if (event) peer_send_event(p, event, json_pack("{s:s}", "reason", reason ? reason : ""));
+    /* The connection's close will free the peer; until then it receives nothing more. */
+    server_conn_close(c, status, reason && reason[0] ? reason : event);
+    session_forget_peer(c);
+    p->conn = NULL;
+    peer_free(p);
+}
+
+void peer_on_source_stats(peer *p, const sfu_event *ev)
+{
+    for (size_t i = 0; i < p->n_tracks; i++) {
+        if (p->src[i] != ev->source) continue;
+        p->loudness[i] = p->tracks[i].video ? 0 : ev->loudness;
+        p->kbps[i] = ev->bytes * 8u / 500u; /* a 500 ms interval: bits per ms = kbit/s */
+        uint32_t expected = ev->packets + ev->lost;
+        p->loss_pct[i] = expected ? (uint8_t)(ev->lost * 100u / expected) : 0;
+        return;
+    }
 }
 
 static uint32_t new_transport(peer *p, char ufrag[9], char pwd[33], const neg_remote *r,
@@ -259,12 +293,12 @@ static bool peer_source_bound(const peer *p, uint32_t source)
     return false;
 }
 
-static bool wanted(const peer *p, uint32_t source)
+/* Does the meeting's policy still send `source` to p? */
+static bool wanted(peer *p, uint32_t source)
 {
     for (const peer *q = meeting_peers(p->m); q; q = q->next) {
-        if (q == p) continue;
         for (size_t i = 0; i < q->n_tracks; i++)
-            if (q->src[i] == source) return true;
+            if (q->src[i] == source) return policy_forward(p->m, p, q, i);
     }
     return false;
 }
@@ -300,7 +334,8 @@ void peer_update_subscriptions(peer *p)
     for (const peer *q = meeting_peers(p->m); q; q = q->next) {
         if (q == p) continue;
         for (size_t t = 0; t < q->n_tracks; t++) {
-            if (!q->src[t] || peer_source_bound(p, q->src[t])) continue;
+            if (!q->src[t] || peer_source_bound(p, q->src[t]) || !policy_forward(p->m, p, q, t))
+                continue;
             const neg_track *tr = &q->tracks[t];
             peer_slot *s = slot_for(p, tr->video, tr->codec);
             if (!s) break;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sfu/base/log.h"
+#include "sfu/base/util.h"
 #include "signaling/hub.h"
 #include "signaling/message.h"
 
@@ -86,13 +87,28 @@ static void on_join(hub *h, session *s, const request *r)
     if (rc != TOKEN_OK) {
         h->counters.auth_failures++;
         if (!r->token) return fail(h, s, r->id, "unauthorized", "no token", false);
-        if (rc == 1)
+        if (rc == HUB_TOKEN_REVOKED)
+            return fail(h, s, r->id, "revoked", "this token was revoked", false);
+        if (rc == HUB_TOKEN_WRONG_MEETING)
             return fail(h, s, r->id, "wrong_meeting", "the token is for another meeting", false);
         if (rc == TOKEN_E_EXPIRED)
             return fail(h, s, r->id, "token_expired", "the token has expired", false);
         return fail(h, s, r->id, "unauthorized", token_error_str(rc), false);
     }
     meeting *m = meeting_get(h, c.meeting, true);
+    /* A site is one participant: its new connection replaces an older one still open (a page that
+     * reconnected before the hub noticed the old socket die). The floor stays with the site. */
+    if (m && c.role == ROLE_SITE) {
+        for (peer *q = meeting_peers(m), *next; q; q = next) {
+            next = q->next;
+            if (q->kind == PEER_WS && q->role == ROLE_SITE && strcmp(q->site, c.site) == 0) {
+                bool last = meeting_peer_count(m) == 1;
+                peer_disconnect(q, NULL, "replaced", 4002);
+                if (last) m = meeting_get(h, c.meeting, true);
+                break;
+            }
+        }
+    }
     s->p = m ? peer_new(h, m, PEER_WS, &c, r->name) : NULL;
     if (!s->p) return fail(h, s, r->id, "internal", "out of memory", false);
     s->p->conn = s->c;
@@ -101,6 +117,91 @@ static void on_join(hub *h, session *s, const request *r)
           json_pack("{s:s, s:s, s:s, s:s}", "peer", s->p->pid, "meeting", c.meeting, "role",
                     role_name(c.role), "site", c.site));
     peer_update_subscriptions(s->p);
+}
+
+/* Chair and operator requests that change the meeting; everyone else is refused and audited. */
+static bool control_allowed(hub *h, session *s, const request *r, const char *action)
+{
+    if (meeting_may_control(s->p)) return true;
+    LOGW("audit", "%s (%s %s) refused %s", s->p->pid, role_name(s->p->role), s->p->site, action);
+    fail(h, s, r->id, "forbidden", "only the chair and operators may do this", false);
+    return false;
+}
+
+static peer *present_site(meeting *m, const char *site)
+{
+    for (peer *q = meeting_peers(m); q; q = q->next)
+        if (q->role == ROLE_SITE && strcmp(q->site, site) == 0) return q;
+    return NULL;
+}
+
+static void on_floor(hub *h, session *s, const request *r)
+{
+    meeting *m = s->p->m;
+    floor_state *f = meeting_floor(m);
+    switch (r->type) {
+    case REQ_RAISE_HAND: {
+        if (s->p->role != ROLE_SITE)
+            return fail(h, s, r->id, "forbidden", "only sites raise their hand", false);
+        size_t pos = floor_raise(f, s->p->site);
+        reply(s, r, json_pack("{s:I}", "position", (json_int_t)pos));
+        break;
+    }
+    case REQ_LOWER_HAND:
+        if (s->p->role != ROLE_SITE)
+            return fail(h, s, r->id, "forbidden", "only sites raise their hand", false);
+        floor_lower(f, s->p->site);
+        reply(s, r, NULL);
+        break;
+    case REQ_FLOOR_GIVE:
+        if (!control_allowed(h, s, r, "floor_give")) return;
+        if (!present_site(m, r->site)) {
+            char msg[120];
+            snprintf(msg, sizeof msg, "site %.64s is not connected", r->site);
+            return fail(h, s, r->id, "not_present", msg, false);
+        }
+        if (!floor_give(f, r->site))
+            return fail(h, s, r->id, "bad_request", "too many sites hold the floor", false);
+        LOGI("audit", "%s gave the floor to %s", s->p->pid, r->site);
+        reply(s, r, NULL);
+        break;
+    case REQ_FLOOR_TAKE:
+        if (!control_allowed(h, s, r, "floor_take")) return;
+        floor_take(f, r->site);
+        LOGI("audit", "%s took the floor from %s", s->p->pid, r->site);
+        reply(s, r, NULL);
+        break;
+    case REQ_MUTE_ALL:
+        if (!control_allowed(h, s, r, "mute_all")) return;
+        floor_clear(f);
+        LOGI("audit", "%s muted all sites", s->p->pid);
+        reply(s, r, NULL);
+        break;
+    default:
+        return;
+    }
+    meeting_floor_changed(m);
+}
+
+static void on_kick(hub *h, session *s, const request *r)
+{
+    if (!control_allowed(h, s, r, "kick")) return;
+    meeting *m = s->p->m;
+    int n = 0;
+    for (peer *q = meeting_peers(m), *next; q; q = next) {
+        next = q->next;
+        if (q->role != ROLE_SITE || strcmp(q->site, r->site) != 0) continue;
+        hub_revoke(h, q->token_id);
+        bool last = meeting_peer_count(m) == 1;
+        peer_disconnect(q, "kicked", r->reason, 4001);
+        n++;
+        if (last) break;
+    }
+    floor_take(meeting_floor(m), r->site);
+    floor_lower(meeting_floor(m), r->site);
+    LOGI("audit", "%s kicked %s (%d connection(s)): %s", s->p->pid, r->site, n, r->reason);
+    reply(s, r, json_pack("{s:i}", "disconnected", n));
+    meeting_floor_changed(m);
 }
 
 static void on_request(hub *h, session *s, const request *r)
@@ -138,6 +239,28 @@ static void on_request(hub *h, session *s, const request *r)
         reply(s, r, NULL);
         server_conn_close(s->c, 1000, "left");
         return;
+    case REQ_RAISE_HAND:
+    case REQ_LOWER_HAND:
+    case REQ_FLOOR_GIVE:
+    case REQ_FLOOR_TAKE:
+    case REQ_MUTE_ALL:
+        return on_floor(h, s, r);
+    case REQ_KICK:
+        return on_kick(h, s, r);
+    case REQ_WALL: {
+        if (!control_allowed(h, s, r, "wall")) return;
+        size_t sites = roll_count(meeting_roll(s->p->m));
+        size_t pages = (sites + WALL_PAGE_SIZE - 1) / WALL_PAGE_SIZE;
+        s->p->wall_page = (int)r->page;
+        peer_update_subscriptions(s->p);
+        return reply(s, r,
+                     json_pack("{s:i, s:I, s:i}", "page", (int)r->page, "pages",
+                               (json_int_t)(pages ? pages : 1), "size", WALL_PAGE_SIZE));
+    }
+    case REQ_ROLL:
+        if (!control_allowed(h, s, r, "roll")) return;
+        return reply(s, r,
+                     json_pack("{s:o}", "rows", meeting_roll_json(s->p->m, util_unix_time())));
     case REQ_JOIN:
         return;
     }

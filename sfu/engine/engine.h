@@ -73,7 +73,8 @@ struct source {
     uint32_t clock;
     uint32_t ssrc, rtx_ssrc;
     uint8_t audio_level_ext;
-    uint8_t level; /* last RFC 6464 level, -dBov */
+    uint8_t min_level; /* loudest RFC 6464 level (-dBov) since the last stats event */
+    uint32_t int_packets, int_bytes, int_lost_base; /* the current stats interval */
     recv_stats stats;
     keyframe_throttle kf;
     uint16_t refs[SFU_MAX_WORKERS]; /* outputs watching this source, per worker */
@@ -162,7 +163,9 @@ void worker_set_remb_bps(worker *w, uint32_t bps);
 typedef struct spsc_ring spsc_ring;
 spsc_ring *sfu_ring(sfu *s, int from, int to);
 worker *sfu_worker(sfu *s, int index);
-void sfu_push_event(sfu *s, const sfu_event *ev);
+/* Queues an event for the signaling thread; `wake` false lets a caller wake once for a batch. */
+void sfu_push_event(sfu *s, const sfu_event *ev, bool wake);
+void sfu_push_event_wake(sfu *s);
 
 /* Commands from the signaling thread, carried out in order on the worker's thread. */
 typedef enum {

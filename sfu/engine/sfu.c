@@ -66,7 +66,7 @@ worker *sfu_worker(sfu *s, int index)
     return index < s->n ? s->workers[index] : NULL;
 }
 
-void sfu_push_event(sfu *s, const sfu_event *ev)
+void sfu_push_event(sfu *s, const sfu_event *ev, bool wake)
 {
     pthread_mutex_lock(&s->ev_lock);
     if (s->ev_count < EVENT_QUEUE) {
@@ -74,6 +74,11 @@ void sfu_push_event(sfu *s, const sfu_event *ev)
         s->ev_count++;
     }
     pthread_mutex_unlock(&s->ev_lock);
+    if (wake && s->wake) s->wake(s->wake_ud);
+}
+
+void sfu_push_event_wake(sfu *s)
+{
     if (s->wake) s->wake(s->wake_ud);
 }
 

@@ -33,12 +33,19 @@ typedef struct sfu_config {
 typedef enum {
     SFU_EV_CONNECTED = 1, /* ICE and DTLS done, SRTP keyed */
     SFU_EV_FAILED,        /* handshake failed, fingerprint mismatch, ICE or consent timeout */
+    SFU_EV_SOURCE_STATS,  /* twice a second per source: level and counters below */
 } sfu_event_type;
 
 typedef struct sfu_event {
     sfu_event_type type;
     uint32_t transport;
     char reason[96];
+    /* SFU_EV_SOURCE_STATS */
+    uint32_t source;
+    uint8_t loudness; /* audio: 127 - the loudest RFC 6464 level of the interval (0 = silence) */
+    uint32_t packets; /* received in the interval */
+    uint32_t bytes;
+    uint32_t lost;    /* lost in the interval (expected - received) */
 } sfu_event;
 
 typedef struct sfu_candidate {

@@ -232,10 +232,13 @@ void transport_on_srtp(transport *t, uint8_t *buf, size_t len, uint64_t now_us)
         if (rtp_parse(buf, len, &v) != RTP_OK) return;
     }
     recv_stats_packet(&s->stats, v.seq, v.ts, now_us, (uint32_t)len);
+    s->int_packets++;
+    s->int_bytes += (uint32_t)len;
     if (s->audio_level_ext) {
         bool voice;
         uint8_t level;
-        if (rtp_audio_level(buf, &v, s->audio_level_ext, &level, &voice)) s->level = level;
+        if (rtp_audio_level(buf, &v, s->audio_level_ext, &level, &voice) && level < s->min_level)
+            s->min_level = level;
     }
     pkt_meta m = {.source_id = s->id,
                   .seq = v.seq,

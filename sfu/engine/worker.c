@@ -44,6 +44,7 @@ struct worker {
     bool running;
     _Atomic bool stop;
     uint32_t remb_bps;
+    uint64_t next_stats_us;
     const dtls_cert *cert;
     outbox *ob;
     ice_lite *ice;
@@ -183,7 +184,7 @@ void worker_emit_event(worker *w, sfu_event_type type, uint32_t transport_id, co
     if (!w->s) return;
     sfu_event ev = {.type = type, .transport = transport_id};
     snprintf(ev.reason, sizeof ev.reason, "%s", reason ? reason : "");
-    sfu_push_event(w->s, &ev);
+    sfu_push_event(w->s, &ev, true);
 }
 
 void worker_post(worker *w, cmd *c)
@@ -266,7 +267,7 @@ source *worker_source_add(worker *w, const sfu_source_params *p)
     s->ssrc = p->ssrc;
     s->rtx_ssrc = p->rtx_ssrc;
     s->audio_level_ext = p->audio_level_ext;
-    s->level = 127;
+    s->min_level = 127;
     recv_stats_init(&s->stats, p->ssrc, p->clock);
     t->sources[t->n_sources++] = s;
     idmap_put(w->sources, s->id, s);
@@ -588,12 +589,43 @@ static void drain(worker *w, uint64_t now_us)
     drain_rings(w, now_us);
 }
 
+#define STATS_INTERVAL_US 500000u
+
+/* Per-source statistics for the signaling thread: what the operator wall shows and what picks the
+ * active speaker. One small event per source per interval. */
+static void report_sources(worker *w)
+{
+    uint64_t key;
+    void *v;
+    idmap_iter it = IDMAP_ITER_INIT;
+    while (idmap_next(w->sources, &it, &key, &v)) {
+        source *s = v;
+        uint32_t lost = recv_stats_lost(&s->stats);
+        sfu_event ev = {.type = SFU_EV_SOURCE_STATS,
+                        .transport = s->t->id,
+                        .source = s->id,
+                        .loudness = (uint8_t)(127 - s->min_level),
+                        .packets = s->int_packets,
+                        .bytes = s->int_bytes,
+                        .lost = lost - s->int_lost_base};
+        s->int_lost_base = lost;
+        s->int_packets = s->int_bytes = 0;
+        s->min_level = 127;
+        if (w->s) sfu_push_event(w->s, &ev, false);
+    }
+    if (w->s) sfu_push_event_wake(w->s);
+}
+
 static void on_tick(worker *w, uint64_t now_us)
 {
     uint64_t exp;
     ssize_t r = read(w->tfd, &exp, sizeof exp);
     (void)r;
     drain_rings(w, now_us); /* cheap, and bounds the delay of any wake-up race to one tick */
+    if (now_us >= w->next_stats_us) {
+        w->next_stats_us = now_us + STATS_INTERVAL_US;
+        report_sources(w);
+    }
     uint64_t key;
     void *v;
     idmap_iter it = IDMAP_ITER_INIT;

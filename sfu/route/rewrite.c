@@ -3,6 +3,9 @@
 #include "sfu/base/util.h"
 #include "sfu/proto/rtp.h"
 
+/* How far back (in packets) a late packet or a NACK is still mapped to the current source. */
+#define REWRITE_WINDOW 8192
+
 void rewrite_init(rewrite *rw, uint32_t clock)
 {
     *rw = (rewrite){.clock = clock};
@@ -40,6 +43,10 @@ rewrite_result rewrite_packet(rewrite *rw, uint32_t source, uint16_t seq, uint32
         rw->last_seq = s;
         rw->last_ts = t;
         rw->last_us = now_us;
+        /* The switch point only guards against stragglers of the previous source; it must trail
+         * the stream, or after 32768 packets every new one would look older than it. */
+        if (rtp_seq_diff(s, rw->base_seq) > REWRITE_WINDOW)
+            rw->base_seq = (uint16_t)(s - REWRITE_WINDOW);
     }
     *out_seq = s;
     *out_ts = t;

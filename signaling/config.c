@@ -83,8 +83,11 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
         return -1;
     }
     if (strcmp(key, "media_ip") == 0) {
-        if (c->n_media_ips == CONFIG_MAX_MEDIA_IPS || strlen(value) >= sizeof c->media_ips[0] ||
-            !*value) {
+        if (!*value || strlen(value) >= sizeof c->media_ips[0]) {
+            snprintf(err, errcap, "media_ip: an IP address, got '%.80s'", value);
+            return -1;
+        }
+        if (c->n_media_ips == CONFIG_MAX_MEDIA_IPS) {
             snprintf(err, errcap, "media_ip: at most %d addresses", CONFIG_MAX_MEDIA_IPS);
             return -1;
         }
@@ -170,9 +173,10 @@ int config_load_file(config *c, const char *path, char *err, size_t errcap)
         snprintf(err, errcap, "%s: %s", path, strerror(errno));
         return -1;
     }
-    char buf[65536];
+    /* One byte more than allowed tells a 64 KiB file from a larger one. */
+    static char buf[65536 + 1];
     size_t n = fread(buf, 1, sizeof buf, f);
-    int too_big = !feof(f);
+    int too_big = n > 65536;
     fclose(f);
     if (too_big) {
         snprintf(err, errcap, "%s: larger than 64 KiB", path);

@@ -159,6 +159,8 @@ static void metrics(hub *h, server_http *r)
         "# TYPE dienhong_plis_sent_total counter\ndienhong_plis_sent_total %llu\n"
         "# TYPE dienhong_srtp_errors_total counter\ndienhong_srtp_errors_total %llu\n"
         "# TYPE dienhong_malformed_packets_total counter\ndienhong_malformed_packets_total %llu\n"
+        "# TYPE dienhong_unknown_peer_packets_total counter\n"
+        "dienhong_unknown_peer_packets_total %llu\n"
         "# TYPE dienhong_ring_drops_total counter\ndienhong_ring_drops_total %llu\n"
         "# TYPE dienhong_transports gauge\ndienhong_transports %llu\n"
         "# TYPE dienhong_ws_rejected_total counter\ndienhong_ws_rejected_total %llu\n"
@@ -166,9 +168,9 @@ static void metrics(hub *h, server_http *r)
         (unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
         (unsigned long long)c.forwarded, (unsigned long long)c.nacks_answered,
         (unsigned long long)c.plis_sent, (unsigned long long)c.srtp_errors,
-        (unsigned long long)c.malformed, (unsigned long long)c.ring_drops,
-        (unsigned long long)c.transports, (unsigned long long)h->counters.ws_rejected,
-        (unsigned long long)h->counters.auth_failures);
+        (unsigned long long)c.malformed, (unsigned long long)c.unknown_peer,
+        (unsigned long long)c.ring_drops, (unsigned long long)c.transports,
+        (unsigned long long)h->counters.ws_rejected, (unsigned long long)h->counters.auth_failures);
     server_http_respond(r, 200, "text/plain; version=0.0.4", NULL, buf, (size_t)n);
 }
 

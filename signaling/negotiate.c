@@ -116,11 +116,18 @@ static bool h264_acceptable(const sdp_codec *c)
            (strncasecmp(plid + 2, "e0", 2) == 0 || strncasecmp(plid + 2, "00", 2) == 0);
 }
 
+static bool h264_constrained(const sdp_codec *c)
+{
+    char plid[16] = "";
+    sdp_fmtp_get(c, "profile-level-id", plid, sizeof plid);
+    return strncasecmp(plid, "42e0", 4) == 0;
+}
+
 /* The codec of `m` the hub takes: Opus for audio; for video `prefer` when offered, else the
  * first of VP8 and acceptable H.264 in the offer's order. */
 static const sdp_codec *pick_codec(const sdp_media *m, codec_id prefer, codec_id *which)
 {
-    const sdp_codec *first = NULL;
+    const sdp_codec *first = NULL, *preferred = NULL;
     codec_id first_id = CODEC_NONE;
     for (uint8_t i = 0; i < m->n_codecs; i++) {
         const sdp_codec *c = &m->codecs[i];
@@ -132,14 +139,20 @@ static const sdp_codec *pick_codec(const sdp_media *m, codec_id prefer, codec_id
         if (m->kind != SDP_MEDIA_VIDEO) continue;
         if (id == CODEC_H264 && !h264_acceptable(c)) continue;
         if (id != CODEC_VP8 && id != CODEC_H264) continue;
-        if (id == prefer) {
-            *which = id;
-            return c;
-        }
-        if (!first) {
+        /* Of several H.264 entries, constrained baseline (42e0..) is what the hub offers its
+         * subscribers; take it over plain baseline (4200..) wherever it appears in the list. */
+        if (id == prefer && (!preferred || (id == CODEC_H264 && h264_constrained(c) &&
+                                            !h264_constrained(preferred))))
+            preferred = c;
+        if (!first || (id == first_id && id == CODEC_H264 && h264_constrained(c) &&
+                       !h264_constrained(first))) {
+            if (!first) first_id = id;
             first = c;
-            first_id = id;
         }
+    }
+    if (preferred) {
+        *which = prefer;
+        return preferred;
     }
     *which = first_id;
     return first;

@@ -133,7 +133,7 @@ uint64_t outbox_errors(const outbox *ob);
 /* Worker: per-thread state. */
 typedef struct worker_counters {
     _Atomic uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, forwarded, nacks_answered,
-        plis_sent, srtp_errors, malformed, transports;
+        plis_sent, srtp_errors, malformed, unknown_peer, transports;
 } worker_counters;
 
 /* Counters have one writer (their worker) and are read by the signaling thread: a relaxed load and

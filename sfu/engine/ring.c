@@ -3,6 +3,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+/* Each slot starts with its length; the data after it is 16-byte aligned, so a message holding
+ * 64-bit fields can be written straight into a slot. */
+#define RING_HDR 16u
+
 struct spsc_ring {
     /* The indices live on separate cache lines: the producer writes `head`, the consumer `tail`. */
     _Alignas(64) _Atomic uint32_t head;
@@ -26,8 +30,8 @@ spsc_ring *ring_new(uint32_t slots, uint32_t slot_size)
     r->drops = 0;
     r->mask = n - 1;
     r->slot_size = slot_size;
-    r->stride = (uint32_t)((slot_size + sizeof(uint32_t) + 15) & ~15u);
-    r->mem = malloc((size_t)n * r->stride);
+    r->stride = (uint32_t)((slot_size + RING_HDR + 15) & ~15u);
+    r->mem = aligned_alloc(16, (size_t)n * r->stride); /* stride is a multiple of 16 */
     if (!r->mem) {
         free(r);
         return NULL;
@@ -50,7 +54,7 @@ void *ring_claim(spsc_ring *r)
         r->drops++;
         return NULL;
     }
-    return r->mem + (size_t)(head & r->mask) * r->stride + sizeof(uint32_t);
+    return r->mem + (size_t)(head & r->mask) * r->stride + RING_HDR;
 }
 
 void ring_push(spsc_ring *r, uint32_t len)
@@ -68,7 +72,7 @@ const void *ring_peek(spsc_ring *r, uint32_t *len)
     if (head == tail) return NULL;
     const uint8_t *s = r->mem + (size_t)(tail & r->mask) * r->stride;
     *len = *(const uint32_t *)s;
-    return s + sizeof(uint32_t);
+    return s + RING_HDR;
 }
 
 void ring_pop(spsc_ring *r)

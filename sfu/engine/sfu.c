@@ -414,6 +414,7 @@ void sfu_get_counters(const sfu *s, sfu_counters *out)
         out->plis_sent += atomic_load_explicit(&c->plis_sent, memory_order_relaxed);
         out->srtp_errors += atomic_load_explicit(&c->srtp_errors, memory_order_relaxed);
         out->malformed += atomic_load_explicit(&c->malformed, memory_order_relaxed);
+        out->unknown_peer += atomic_load_explicit(&c->unknown_peer, memory_order_relaxed);
         out->transports += atomic_load_explicit(&c->transports, memory_order_relaxed);
     }
     for (int i = 0; s->rings && i < s->n * s->n; i++)

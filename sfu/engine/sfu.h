@@ -108,8 +108,9 @@ typedef struct sfu_output_params {
 
 int sfu_output_add(sfu *s, const sfu_output_params *p);
 void sfu_output_remove(sfu *s, uint32_t id);
-/* Points the output at a source (0 = at nothing). Video switches at the source's next keyframe,
- * which is requested. Sequence numbers and timestamps stay continuous across switches. */
+/* Points the output at a source (0 = at nothing). Video resumes at the new source's next keyframe,
+ * which is requested (the stream pauses until then). Sequence numbers and timestamps stay
+ * continuous across switches. */
 void sfu_output_bind(sfu *s, uint32_t output_id, uint32_t source_id);
 /* Asks the publisher of `source` for a keyframe (throttled per source). */
 void sfu_request_keyframe(sfu *s, uint32_t source_id);
@@ -117,7 +118,7 @@ void sfu_request_keyframe(sfu *s, uint32_t source_id);
 /* Counters for /health and /metrics, summed over workers (read without locks; approximate). */
 typedef struct sfu_counters {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
-    uint64_t forwarded, nacks_answered, plis_sent, srtp_errors, malformed, ring_drops;
+    uint64_t forwarded, nacks_answered, plis_sent, srtp_errors, malformed, unknown_peer, ring_drops;
     uint64_t transports;
 } sfu_counters;
 void sfu_get_counters(const sfu *s, sfu_counters *out);

@@ -500,7 +500,21 @@ static void remember_addr(worker *w, transport *t, const struct sockaddr_storage
 {
     uint64_t key = hash_addr(from);
     if (idmap_get(w->by_addr, key) == t) return;
-    if (t->n_addrs == TRANSPORT_MAX_ADDRS) return;
+    if (t->n_addrs == TRANSPORT_MAX_ADDRS) {
+        /* A browser that changed networks checks from a new address: forget the oldest one that
+         * is not where we send, so that media from the new path is accepted. */
+        uint8_t victim = 0;
+        while (victim < t->n_addrs && t->peer_len &&
+               memcmp(&t->addrs[victim], &t->peer, t->peer_len) == 0)
+            victim++;
+        if (victim == t->n_addrs) victim = 0;
+        uint64_t old = hash_addr(&t->addrs[victim]);
+        if (idmap_get(w->by_addr, old) == t) idmap_del(w->by_addr, old);
+        memmove(&t->addrs[victim], &t->addrs[victim + 1],
+                (size_t)(t->n_addrs - victim - 1) * sizeof t->addrs[0]);
+        t->n_addrs--;
+    }
+    memset(&t->addrs[t->n_addrs], 0, sizeof t->addrs[0]);
     memcpy(&t->addrs[t->n_addrs++], from, fromlen);
     idmap_put(w->by_addr, key, t);
 }
@@ -531,7 +545,10 @@ void worker_on_datagram(worker *w, uint8_t *buf, size_t len, const struct sockad
         return;
     }
     transport *t = idmap_get(w->by_addr, hash_addr(from));
-    if (!t) return; /* nobody we checked: drop silently */
+    if (!t) { /* nobody we checked: no crypto is spent on it */
+        stat_add(&w->stats.unknown_peer, 1);
+        return;
+    }
     if (b >= 20 && b <= 63)
         transport_on_dtls(t, buf, len, now_us);
     else if (b >= 128 && b <= 191)

@@ -98,7 +98,14 @@ ice_lite_result ice_lite_handle(ice_lite *ice, const uint8_t *buf, size_t len,
         &ice->agent, &req, &msg, reply, &rlen, from, fromlen, &control, ice->tie_breaker,
         STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
     if (r == STUN_USAGE_ICE_RETURN_ROLE_CONFLICT) {
-        /* Both sides claim controlled; a lite agent never switches, the browser does. */
+        /* Both sides claim controlled. A lite agent never switches role: the browser must (487).
+         * The STUN library may have "switched" for us and built a success; replace it. */
+        if (stun_message_get_class(&msg) != STUN_ERROR) {
+            if (!stun_agent_init_error(&ice->agent, &msg, reply, 1280, &req,
+                                       STUN_ERROR_ROLE_CONFLICT))
+                return ICE_LITE_DROP;
+            rlen = stun_agent_finish_message(&ice->agent, &msg, req.key, req.key_len);
+        }
         *reply_len = rlen;
         return rlen ? ICE_LITE_ERROR_REPLY : ICE_LITE_DROP;
     }

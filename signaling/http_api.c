@@ -186,7 +186,10 @@ static void attendance(hub *h, server_http *r, const char *mid)
         return respond_text(r, 403, "only the chair, operators and clerks read the roll\n");
     }
     meeting *m = meeting_get(h, mid, false);
-    json_t *rows = m ? meeting_roll_json(m, util_unix_time()) : json_array();
+    /* Live from the meeting; after it, from the store (kept for the clerks). */
+    json_t *rows = m ? meeting_roll_json(m, util_unix_time())
+                     : meeting_stored_roll_json(h, mid, util_unix_time());
+    if (!rows) rows = json_array();
     const char *accept = server_http_header(r, "accept");
     bool csv = strstr(server_http_query(r), "format=csv") ||
                (accept && strstr(accept, "text/csv") && !strstr(accept, "json"));

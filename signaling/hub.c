@@ -3,7 +3,9 @@
 #include "signaling/hub.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,14 +16,6 @@
 static _Atomic(server *) g_wake_target;
 
 #define TICK_MS 250
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
 
 /* The meetings' periodic work (speaker, wall, roll) runs on the signaling thread: this thread only
  * wakes it, so meeting state keeps its single owner. */
@@ -107,12 +101,16 @@ hub *hub_new(const hub_config *cfg)
     if (!h) return NULL;
     h->next_id = 1;
     h->by_transport = idmap_new(256);
-    h->revoked = idmap_new(64);
-    if (!h->by_transport || !h->revoked || token_key_load_or_create(cfg->data_dir, h->key) != 0) {
+    char err[512] = "";
+    if (h->by_transport) h->db = store_open(cfg->data_dir, err, sizeof err);
+    if (!h->db) LOGE("hub", "%s", err);
+    if (!h->by_transport || !h->db || token_key_load_or_create(cfg->data_dir, h->key) != 0) {
         LOGE("hub", "cannot use data directory %s", cfg->data_dir);
         hub_free(h);
         return NULL;
     }
+    /* Connections a crash left open in the roll end now. */
+    store_attendance_leave_all(h->db, NULL, util_unix_time());
     server_config sc = {.host = cfg->listen_host,
                         .port = cfg->listen_port,
                         .tls_cert = cfg->tls_cert,
@@ -152,7 +150,7 @@ void hub_free(hub *h)
     atomic_store(&g_wake_target, NULL);
     if (h->srv) server_free(h->srv);
     idmap_free(h->by_transport);
-    idmap_free(h->revoked);
+    store_close(h->db);
     free(h);
 }
 
@@ -182,11 +180,32 @@ int hub_check_token(hub *h, const char *token, const char *meeting_id_or_null, t
     if (rc != TOKEN_OK) return rc;
     if (meeting_id_or_null && strcmp(meeting_id_or_null, out->meeting) != 0)
         return HUB_TOKEN_WRONG_MEETING;
-    if (idmap_get(h->revoked, hash_str(out->id))) return HUB_TOKEN_REVOKED;
+    if (store_is_revoked(h->db, out->id) != 0) return HUB_TOKEN_REVOKED; /* error: refuse too */
     return TOKEN_OK;
 }
 
-void hub_revoke(hub *h, const char *token_id)
+void hub_revoke(hub *h, const char *token_id, const char *meeting_ref, const char *reason)
 {
-    idmap_put(h->revoked, hash_str(token_id), (void *)1);
+    if (store_revoke(h->db, token_id, meeting_ref, util_unix_time(), reason) != 0)
+        LOGE("hub", "cannot record the revocation of %s: %s", token_id, store_error(h->db));
+}
+
+void hub_audit(hub *h, const char *where, const peer *actor, const char *action, const char *fmt,
+               ...)
+{
+    char detail[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    store_actor a = {.role = ROLE_NONE};
+    if (actor) {
+        a.role = actor->role;
+        snprintf(a.site, sizeof a.site, "%s", actor->site);
+        snprintf(a.token_id, sizeof a.token_id, "%s", actor->token_id);
+    }
+    LOGI("audit", "%s %s%s%s %s: %s", where, actor ? role_name(actor->role) : "hub",
+         actor && actor->site[0] ? " " : "", actor ? actor->site : "", action, detail);
+    if (store_audit_append(h->db, util_unix_time(), where, actor ? &a : NULL, action, detail) != 0)
+        LOGE("hub", "audit log: %s", store_error(h->db));
 }

@@ -15,6 +15,7 @@
 #include "signaling/negotiate.h"
 #include "signaling/roll.h"
 #include "signaling/server.h"
+#include "signaling/store.h"
 #include "signaling/token.h"
 
 #define PEER_MAX_SLOTS SDP_MAX_MEDIA
@@ -52,7 +53,7 @@ struct hub {
     uint8_t key[TOKEN_KEY_LEN];
     meeting *meetings;
     idmap *by_transport; /* transport id -> peer */
-    idmap *revoked;      /* hash(token id) -> (void *)1: kicked tokens */
+    store *db;           /* meetings, sites, revocations, audit, attendance */
     uint32_t next_id;
     bool stopping; /* no renegotiation while everything is torn down */
     pthread_t ticker;
@@ -68,7 +69,10 @@ uint32_t hub_next_id(hub *h);
 int hub_check_token(hub *h, const char *token, const char *meeting_id_or_null, token_claims *out);
 #define HUB_TOKEN_WRONG_MEETING 1
 #define HUB_TOKEN_REVOKED 2
-void hub_revoke(hub *h, const char *token_id);
+void hub_revoke(hub *h, const char *token_id, const char *meeting, const char *reason);
+/* One line of the audit log (and of the log). `actor` may be NULL (the hub itself). */
+void hub_audit(hub *h, const char *meeting, const peer *actor, const char *action, const char *fmt,
+               ...) __attribute__((format(printf, 5, 6)));
 
 typedef enum { PEER_WS = 0, PEER_WHIP, PEER_WHEP } peer_kind;
 
@@ -145,6 +149,17 @@ long meeting_wall_index(meeting *m, const char *site);
 /* The roll as JSON rows (the `roll` reply and event, the attendance route). */
 json_t *meeting_roll_json(meeting *m, int64_t now);
 bool meeting_may_control(const peer *p);
+/* A meeting created in the store (with a title, schedule and invited sites) rather than only named
+ * by a token; its roll is kept in the store. */
+bool meeting_stored(const meeting *m);
+bool meeting_closed(const meeting *m);
+/* Drops a meeting nobody joined after all (e.g. a join refused because it is closed). */
+void meeting_free_empty(hub *h, meeting *m);
+/* A site's connection opens or closes: the roll, and the store for a stored meeting. */
+void meeting_site_joined(meeting *m, const char *site, const char *name);
+void meeting_site_left(meeting *m, const char *site);
+/* The roll of a stored meeting that nobody is in any more, from the store. */
+json_t *meeting_stored_roll_json(hub *h, const char *id, int64_t now);
 
 #define WALL_PAGE_SIZE 48
 

@@ -22,7 +22,16 @@ struct meeting {
     roll *roll;
     uint32_t speaker; /* peer id, 0 = none */
     uint64_t roll_sent;
+    bool stored; /* created in the store: schedule, invited sites, roll kept there */
+    bool closed;
+    int64_t late_after;
 };
+
+static int invite_row(void *ud, const store_site *site)
+{
+    roll_invite(ud, site->code, site->name);
+    return 0;
+}
 
 meeting *meeting_get(hub *h, const char *id, bool create)
 {
@@ -35,11 +44,23 @@ meeting *meeting_get(hub *h, const char *id, bool create)
     m->h = h;
     floor_init(&m->floor);
     /* Without a schedule the meeting starts when it opens; 5 minutes of grace before "late". */
-    m->roll = roll_new(util_unix_time(), 300);
+    int64_t start = util_unix_time();
+    store_meeting sm;
+    if (store_meeting_get(h->db, id, &sm) == 0) {
+        m->stored = true;
+        m->closed = sm.state == STORE_MEETING_CLOSED;
+        start = sm.starts_at;
+        if (sm.state == STORE_MEETING_SCHEDULED)
+            store_meeting_set_state(h->db, id, STORE_MEETING_OPEN, util_unix_time());
+    }
+    m->late_after = start + 300;
+    m->roll = roll_new(start, 300);
     if (!m->roll) {
         free(m);
         return NULL;
     }
+    /* Every invited site is on the roll and the wall from the start, absent until it comes. */
+    if (m->stored) store_meeting_invited(h->db, id, invite_row, m->roll);
     m->next = h->meetings;
     h->meetings = m;
     LOGI("meeting", "meeting %s opened", id);
@@ -76,6 +97,53 @@ roll *meeting_roll(meeting *m)
     return m->roll;
 }
 
+bool meeting_stored(const meeting *m)
+{
+    return m->stored;
+}
+
+bool meeting_closed(const meeting *m)
+{
+    return m->closed;
+}
+
+void meeting_site_joined(meeting *m, const char *site, const char *name)
+{
+    int64_t now = util_unix_time();
+    roll_join(m->roll, site, name, now);
+    if (m->stored && store_attendance_join(m->h->db, m->id, site, now, m->late_after) != 0)
+        LOGW("meeting", "%s: roll of %s not stored: %s", m->id, site, store_error(m->h->db));
+}
+
+void meeting_site_left(meeting *m, const char *site)
+{
+    int64_t now = util_unix_time();
+    roll_leave(m->roll, site, now);
+    if (m->stored && store_attendance_leave(m->h->db, m->id, site, now) != 0)
+        LOGW("meeting", "%s: roll of %s not stored: %s", m->id, site, store_error(m->h->db));
+}
+
+static int stored_row(void *ud, const store_attendance *r)
+{
+    json_array_append_new(
+        ud, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i}", "site", r->site.code, "name",
+                      r->site.name, "state", store_attendance_state_name(r->state), "first_joined",
+                      (json_int_t)r->first_joined, "last_joined", (json_int_t)r->last_joined,
+                      "last_left", (json_int_t)r->last_left, "seconds_present",
+                      (json_int_t)r->seconds_present, "joins", (int)r->joins));
+    return 0;
+}
+
+json_t *meeting_stored_roll_json(hub *h, const char *id, int64_t now)
+{
+    json_t *rows = json_array();
+    if (store_attendance_list(h->db, id, now, stored_row, rows) != 0) {
+        json_decref(rows);
+        return NULL;
+    }
+    return rows;
+}
+
 bool meeting_may_control(const peer *p)
 {
     return p->role == ROLE_CHAIR || p->role == ROLE_OPERATOR;
@@ -100,6 +168,11 @@ static void meeting_drop(hub *h, meeting *m)
     LOGI("meeting", "meeting %s closed (empty)", m->id);
     roll_free(m->roll);
     free(m);
+}
+
+void meeting_free_empty(hub *h, meeting *m)
+{
+    if (m->n_peers == 0) meeting_drop(h, m);
 }
 
 void meeting_remove(meeting *m, peer *p)

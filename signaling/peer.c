@@ -31,8 +31,7 @@ peer *peer_new(hub *h, meeting *m, peer_kind kind, const token_claims *c, const 
     /* Chairs and operators see the first page of the wall until they choose another. */
     p->wall_page = (p->role == ROLE_CHAIR || p->role == ROLE_OPERATOR) ? 0 : -1;
     meeting_add(m, p);
-    if (p->role == ROLE_SITE && kind != PEER_WHEP)
-        roll_join(meeting_roll(m), p->site, p->name, util_unix_time());
+    if (p->role == ROLE_SITE && kind != PEER_WHEP) meeting_site_joined(m, p->site, p->name);
     LOGI("peer", "%s joined %s as %s%s%s", p->pid, meeting_id(m), role_name(p->role),
          p->site[0] ? " of " : "", p->site);
     return p;
@@ -55,8 +54,7 @@ void peer_free(peer *p)
     close_transport(p, &p->pub_t);
     close_transport(p, &p->sub_t);
     /* The floor and a raised hand stay with the site code: a site that reconnects keeps them. */
-    if (p->m && p->role == ROLE_SITE && p->kind != PEER_WHEP)
-        roll_leave(meeting_roll(p->m), p->site, util_unix_time());
+    if (p->m && p->role == ROLE_SITE && p->kind != PEER_WHEP) meeting_site_left(p->m, p->site);
     if (p->m) meeting_remove(p->m, p);
     free(p);
 }

@@ -96,6 +96,10 @@ static void on_join(hub *h, session *s, const request *r)
         return fail(h, s, r->id, "unauthorized", token_error_str(rc), false);
     }
     meeting *m = meeting_get(h, c.meeting, true);
+    if (m && meeting_closed(m)) {
+        if (meeting_peer_count(m) == 0) meeting_free_empty(h, m);
+        return fail(h, s, r->id, "meeting_closed", "this meeting is over", false);
+    }
     /* A site is one participant: its new connection replaces an older one still open (a page that
      * reconnected before the hub noticed the old socket die). The floor stays with the site. */
     if (m && c.role == ROLE_SITE) {
@@ -123,7 +127,7 @@ static void on_join(hub *h, session *s, const request *r)
 static bool control_allowed(hub *h, session *s, const request *r, const char *action)
 {
     if (meeting_may_control(s->p)) return true;
-    LOGW("audit", "%s (%s %s) refused %s", s->p->pid, role_name(s->p->role), s->p->site, action);
+    hub_audit(h, meeting_id(s->p->m), s->p, "refused", "%s", action);
     fail(h, s, r->id, "forbidden", "only the chair and operators may do this", false);
     return false;
 }
@@ -162,19 +166,18 @@ static void on_floor(hub *h, session *s, const request *r)
         }
         if (!floor_give(f, r->site))
             return fail(h, s, r->id, "bad_request", "too many sites hold the floor", false);
-        LOGI("audit", "%s gave the floor to %s", s->p->pid, r->site);
+        hub_audit(h, meeting_id(m), s->p, "floor.give", "%s", r->site);
         reply(s, r, NULL);
         break;
     case REQ_FLOOR_TAKE:
         if (!control_allowed(h, s, r, "floor_take")) return;
         floor_take(f, r->site);
-        LOGI("audit", "%s took the floor from %s", s->p->pid, r->site);
+        hub_audit(h, meeting_id(m), s->p, "floor.take", "%s", r->site);
         reply(s, r, NULL);
         break;
     case REQ_MUTE_ALL:
         if (!control_allowed(h, s, r, "mute_all")) return;
-        floor_clear(f);
-        LOGI("audit", "%s muted all sites", s->p->pid);
+        hub_audit(h, meeting_id(m), s->p, "floor.mute_all", "%zu site(s)", floor_clear(f));
         reply(s, r, NULL);
         break;
     default:
@@ -191,7 +194,7 @@ static void on_kick(hub *h, session *s, const request *r)
     for (peer *q = meeting_peers(m), *next; q; q = next) {
         next = q->next;
         if (q->role != ROLE_SITE || strcmp(q->site, r->site) != 0) continue;
-        hub_revoke(h, q->token_id);
+        hub_revoke(h, q->token_id, meeting_id(m), r->reason);
         bool last = meeting_peer_count(m) == 1;
         peer_disconnect(q, "kicked", r->reason, 4001);
         n++;
@@ -199,7 +202,7 @@ static void on_kick(hub *h, session *s, const request *r)
     }
     floor_take(meeting_floor(m), r->site);
     floor_lower(meeting_floor(m), r->site);
-    LOGI("audit", "%s kicked %s (%d connection(s)): %s", s->p->pid, r->site, n, r->reason);
+    hub_audit(h, meeting_id(m), s->p, "kick", "%s (%d connection(s)): %s", r->site, n, r->reason);
     reply(s, r, json_pack("{s:i}", "disconnected", n));
     meeting_floor_changed(m);
 }
@@ -211,8 +214,10 @@ static void on_request(hub *h, session *s, const request *r)
     if (!s->p) return fail(h, s, r->id, "not_joined", "join first", false);
     switch (r->type) {
     case REQ_PUBLISH: {
-        if (!can_publish(s->p->role))
+        if (!can_publish(s->p->role)) {
+            hub_audit(h, meeting_id(s->p->m), s->p, "refused", "publish");
             return fail(h, s, r->id, "forbidden", "this role does not publish", false);
+        }
         char *answer = peer_publish(s->p, r->sdp, r->sdp_len, err, sizeof err);
         if (!answer) return fail(h, s, r->id, "bad_sdp", err, false);
         reply(s, r, json_pack("{s:s}", "sdp", answer));

@@ -29,6 +29,7 @@
 static const char *const role_names[] = {
     [ROLE_NONE] = "none", [ROLE_CHAIR] = "chair", [ROLE_OPERATOR] = "operator",
     [ROLE_SITE] = "site", [ROLE_CLERK] = "clerk", [ROLE_OBSERVER] = "observer",
+    [ROLE_ADMIN] = "admin",
 };
 
 const char *role_name(role_t r)
@@ -88,7 +89,7 @@ static bool claims_ok(const token_claims *c)
 {
     return field_ok(c->meeting, sizeof c->meeting, 1, 64) &&
            field_ok(c->site, sizeof c->site, 0, 64) && field_ok(c->id, sizeof c->id, 1, ID_MAX) &&
-           c->role > ROLE_NONE && c->role <= ROLE_OBSERVER && c->iat >= 0 && c->exp >= 0;
+           c->role > ROLE_NONE && c->role <= ROLE_ADMIN && c->iat >= 0 && c->exp >= 0;
 }
 
 static void sign(const uint8_t key[TOKEN_KEY_LEN], const char *data, size_t len,

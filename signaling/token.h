@@ -17,7 +17,8 @@ typedef enum {
     ROLE_OPERATOR,
     ROLE_SITE,
     ROLE_CLERK,
-    ROLE_OBSERVER
+    ROLE_OBSERVER,
+    ROLE_ADMIN /* manages meetings and mints tokens over HTTP; its token names meeting "_hub" */
 } role_t;
 
 const char *role_name(role_t r);      /* "chair", ... ; "none" */

@@ -74,7 +74,7 @@ static void test_roles(void)
     }
     CHECK_STR(role_name((role_t)99), "none");
     CHECK_STR(role_name((role_t)-1), "none");
-    static const char *const unknown[] = {"", "Chair", "admin", "chair ", "observers", "none"};
+    static const char *const unknown[] = {"", "Chair", "chair ", "observers", "none"};
     for (size_t i = 0; i < DH_ARRAY_LEN(unknown); i++)
         CHECK_EQ(role_from_name(unknown[i]), ROLE_NONE);
     CHECK_EQ(role_from_name(NULL), ROLE_NONE);
@@ -281,7 +281,7 @@ static void test_verify_rejects(void)
          "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
          TOKEN_E_FORMAT},
         {"unknown role", "dh1",
-         "{\"m\":\"c\",\"r\":\"admin\",\"s\":\"\",\"iat\":1,\"exp\":1700003600,\"id\":\"x\"}",
+         "{\"m\":\"c\",\"r\":\"superuser\",\"s\":\"\",\"iat\":1,\"exp\":1700003600,\"id\":\"x\"}",
          TOKEN_E_FORMAT},
         {"role none", "dh1",
          "{\"m\":\"c\",\"r\":\"none\",\"s\":\"\",\"iat\":1,\"exp\":1700003600,\"id\":\"x\"}",

@@ -197,5 +197,7 @@ void session_close(hub *h, server_conn *c);
 /* The peer of this connection is gone (shutdown): the session must not touch it again. */
 void session_forget_peer(server_conn *c);
 void http_api_request(hub *h, server_http *r);
+/* /api/sites and /api/meetings...: true when the request was one of them (and is answered). */
+bool http_meetings_route(hub *h, server_http *r);
 
 #endif

@@ -9,10 +9,14 @@
 
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
+#include "signaling/cli_admin.h"
 #include "signaling/config.h"
 #include "signaling/hub.h"
 #include "signaling/token.h"
 
+#ifndef DH_DEMO_SITES
+#define DH_DEMO_SITES "clients/demo/hanoi-sites.csv"
+#endif
 #ifndef DH_WEB_ROOT
 #define DH_WEB_ROOT "clients/web"
 #endif
@@ -101,20 +105,21 @@ static int cmd_token(int argc, char **argv)
     return 0;
 }
 
-static void print_demo(const config *c)
+static void print_demo(const config *c, const char *meeting_id)
 {
-    char meeting_id[24] = "demo-";
-    util_random_token(meeting_id + 5, 8);
     static const struct {
         const char *page, *role, *site;
-    } who[] = {{"chair", "chair", ""}, {"site", "site", "ba-dinh"}, {"site", "site", "hoan-kiem"}};
+    } who[] = {{"chair", "chair", ""},
+               {"operator", "operator", ""},
+               {"site", "site", "ba-dinh"},
+               {"site", "site", "hoan-kiem"}};
     fprintf(stderr, "\nDemo meeting %s — open these links in a browser:\n", meeting_id);
     for (size_t i = 0; i < DH_ARRAY_LEN(who); i++) {
         char tok[TOKEN_MAX_LEN + 1];
         if (mint(c->data_dir, meeting_id, role_from_name(who[i].role), who[i].site, 12 * 3600, tok,
                  sizeof tok) != 0)
             return;
-        fprintf(stderr, "  %-5s %-10s http://%s:%d/%s.html#token=%s\n", who[i].role, who[i].site,
+        fprintf(stderr, "  %-8s %-10s http://%s:%d/%s.html#token=%s\n", who[i].role, who[i].site,
                 c->listen_host, c->listen_port, who[i].page, tok);
     }
     fprintf(stderr, "\n");
@@ -214,6 +219,11 @@ static int cmd_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* The demo meeting lives in the store like any other: its sites are on the roll and the wall.
+     */
+    char demo_id[32] = "";
+    if (demo && cli_demo_meeting(c.data_dir, DH_DEMO_SITES, demo_id, sizeof demo_id) != 0) return 1;
+
     g_hub = hub_new(&hc);
     if (!g_hub) {
         fprintf(stderr, "dienhong: cannot start\n");
@@ -222,7 +232,7 @@ static int cmd_serve(int argc, char **argv)
     c.listen_port = hub_port(g_hub);
     fprintf(stderr, "dienhong: listening on %s://%s:%d\n", hc.tls_cert ? "https" : "http",
             c.listen_host, c.listen_port);
-    if (demo) print_demo(&c);
+    if (demo) print_demo(&c, demo_id);
     int rc = hub_run(g_hub);
     hub *h = g_hub;
     g_hub = NULL;
@@ -239,6 +249,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "serve") == 0) return cmd_serve(argc - 1, argv + 1);
     if (strcmp(argv[1], "token") == 0) return cmd_token(argc - 1, argv + 1);
+    if (strcmp(argv[1], "sites") == 0) return cli_sites(argc - 1, argv + 1);
+    if (strcmp(argv[1], "meeting") == 0) return cli_meeting(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return 0;

@@ -142,6 +142,8 @@ floor_state *meeting_floor(meeting *m);
 roll *meeting_roll(meeting *m);
 /* The floor or the hands changed: everyone is told, subscriptions follow. */
 void meeting_floor_changed(meeting *m);
+/* A peer just joined: it gets the floor and the speaker as they stand. */
+void meeting_welcome(meeting *m, peer *p);
 /* Twice a second: the active speaker; once a second: the wall and the roll to chairs/operators. */
 void meeting_tick(meeting *m, int64_t now, bool wall_due);
 /* Index of a site in the wall order (the roll's site-code order), or -1. */

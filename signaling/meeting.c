@@ -234,22 +234,24 @@ static json_t *site_list(meeting *m, char (*codes)[FLOOR_CODE_LEN], size_t n)
     return arr;
 }
 
+static void send_floor(meeting *m, peer *p)
+{
+    json_t *d = json_pack("{s:o}", "holders", site_list(m, m->floor.holders, m->floor.n_holders));
+    if (meeting_may_control(p)) {
+        json_object_set_new(d, "queue", site_list(m, m->floor.queue, m->floor.n_queue));
+    } else if (p->role == ROLE_SITE) {
+        size_t pos = floor_position(&m->floor, p->site);
+        json_object_set_new(d, "hand", json_boolean(pos > 0));
+        json_object_set_new(d, "position", json_integer((json_int_t)pos));
+        json_object_set_new(d, "floor", json_boolean(floor_holds(&m->floor, p->site)));
+    }
+    peer_send_event(p, "floor", d);
+}
+
 void meeting_floor_changed(meeting *m)
 {
-    for (peer *p = m->peers; p; p = p->next) {
-        if (p->kind != PEER_WS) continue;
-        json_t *d =
-            json_pack("{s:o}", "holders", site_list(m, m->floor.holders, m->floor.n_holders));
-        if (meeting_may_control(p)) {
-            json_object_set_new(d, "queue", site_list(m, m->floor.queue, m->floor.n_queue));
-        } else if (p->role == ROLE_SITE) {
-            size_t pos = floor_position(&m->floor, p->site);
-            json_object_set_new(d, "hand", json_boolean(pos > 0));
-            json_object_set_new(d, "position", json_integer((json_int_t)pos));
-            json_object_set_new(d, "floor", json_boolean(floor_holds(&m->floor, p->site)));
-        }
-        peer_send_event(p, "floor", d);
-    }
+    for (peer *p = m->peers; p; p = p->next)
+        if (p->kind == PEER_WS) send_floor(m, p);
     meeting_refresh(m);
 }
 
@@ -343,6 +345,15 @@ json_t *meeting_roll_json(meeting *m, int64_t now)
                       (json_int_t)roll_seconds_present(r, now), "joins", (int)r->joins));
     }
     return rows;
+}
+
+void meeting_welcome(meeting *m, peer *p)
+{
+    send_floor(m, p);
+    peer *speaker = NULL;
+    for (peer *q = m->peers; q; q = q->next)
+        if (q->id == m->speaker) speaker = q;
+    peer_send_event(p, "speaker", speaker_json(speaker));
 }
 
 void meeting_tick(meeting *m, int64_t now, bool wall_due)

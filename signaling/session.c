@@ -120,6 +120,7 @@ static void on_join(hub *h, session *s, const request *r)
     reply(s, r,
           json_pack("{s:s, s:s, s:s, s:s}", "peer", s->p->pid, "meeting", c.meeting, "role",
                     role_name(c.role), "site", c.site));
+    meeting_welcome(m, s->p);
     peer_update_subscriptions(s->p);
 }
 

@@ -32,4 +32,5 @@ form.elements.token.addEventListener('input', () => {
   if (!claims) return;
   if (claims.r === 'chair') form.elements.page.value = 'chair.html';
   else if (claims.r === 'site') form.elements.page.value = 'site.html';
+  else if (claims.r === 'operator') form.elements.page.value = 'operator.html';
 });

@@ -1,14 +1,25 @@
 // Controller of chair.html and site.html (<body data-page="chair"|"site">).
-// join -> publish camera+mic (unless receive-only) -> show every other publisher as a tile.
+// join -> publish camera+mic (unless receive-only) -> show the others as tiles; rejoin after a drop.
+//  site:  the chair and the floor holders on the stage, the rest at the side; "request to speak";
+//         the microphone sends only while the site holds the floor.
+//  chair: the floor holders large, the wall page's sites in the grid; queue, holders, mute all.
 
 import { t, initI18n, onLangChange, roleLabel } from './i18n.js';
 import { readParams, tokenClaims, parseResolution, wsUrl, wantedCodec } from './params.js';
-import { Signal } from './signal.js';
-import { Meeting, canPublish } from './meeting.js';
+import { canPublish } from './meeting.js';
 import { openLocalMedia, stopStream } from './media.js';
-import { collectStats } from './stats.js';
 import { installTestHooks } from './testhooks.js';
-import { setStatus, setStatusError, setNotice, setConn, TileSet, playVideo } from './ui.js';
+import { setStatus, setNotice, setConn, TileSet } from './ui.js';
+import { setupSession, recordError, showIdentity } from './pagesession.js';
+import { tileEntries } from './sources.js';
+import { KeyframeWatch } from './keyframes.js';
+import { MicGate } from './micgate.js';
+import { mountLocalMedia } from './localmedia.js';
+import { mountHand } from './hand.js';
+import { mountFloorPanel } from './floorpanel.js';
+import { mountSpeaker } from './speaker.js';
+import { mountPager } from './pager.js';
+import { floorOf, floorFromWall, wallSites } from './eventdata.js';
 
 const page = document.body.dataset.page === 'chair' ? 'chair' : 'site';
 const dh = installTestHooks(page);
@@ -16,126 +27,79 @@ const params = readParams();
 initI18n(params);
 
 const $ = (id) => document.getElementById(id);
-let meeting = null;
-let localStream = null;
+let session = null;
+let controls = null;
 let left = false;
-
-function recordError(code, message, where) {
-  dh.pushError({ code, message, where });
-  setStatusError(code, message);
-}
+let holders = new Set(); // site codes holding the floor
 
 function fatal(code, message, where) {
-  recordError(code, message, where);
+  recordError(dh, code, message, where);
   dh.setState('error');
 }
 
 // ---- tiles -------------------------------------------------------------------------------
-// Site page: the chair on the stage, everyone else in the side grid.
-// Chair page: everyone in the main grid.
+// Site page: the chair and the floor holders on the stage, anyone else in the side grid.
+// Chair page: the floor holders large (#floor-stage), everyone else in the main grid.
 const gridTiles = new TileSet($('grid'), { empty: $('grid-empty') });
 const stageTiles = page === 'site' ? new TileSet($('stage'), { big: true, empty: $('stage-empty') }) : null;
-const keyframeTries = new Map(); // mid -> tries
+const floorTiles = page === 'chair' ? new TileSet($('floor-stage'), { big: true }) : null;
+const speaker = mountSpeaker($('speaker-name'));
+const keyframes = new KeyframeWatch({
+  videoOf: (key) => stageTiles?.videoOf(key) || floorTiles?.videoOf(key) || gridTiles.videoOf(key),
+  request: (mid) => (session && session.meeting ? session.meeting.keyframe(mid) : Promise.resolve()),
+});
 
-function groupSources(sources) {
-  const own = dh.peer;
-  const groups = new Map();
-  for (const s of sources) {
-    if (!s || s.peer === own) continue;
-    const key = s.peer || `mid-${s.mid}`;
-    if (!groups.has(key)) {
-      groups.set(key, { key, info: { peer: s.peer, name: s.name, role: s.role, site: s.site }, mids: [] });
-    }
-    groups.get(key).mids.push(s);
-  }
-  return [...groups.values()];
-}
+const holdsFloor = (e) => e.info.role === 'site' && holders.has(e.info.site);
 
-function renderSources(sources) {
-  const groups = groupSources(sources);
-  const entries = groups.map((g) => ({
-    key: g.key,
-    info: g.info,
-    tracks: g.mids.map((s) => meeting.trackForMid(String(s.mid))),
-    videoMids: g.mids.filter((s) => s.kind === 'video').map((s) => String(s.mid)),
-  }));
-  let stage = [];
+function renderSources() {
+  const m = session ? session.meeting : null;
+  const entries = m ? tileEntries(m.sources, (mid) => m.trackForMid(mid), { own: dh.peer }) : [];
   let grid = entries;
   if (stageTiles) {
-    const chairIdx = entries.findIndex((e) => e.info.role === 'chair');
-    if (chairIdx >= 0) {
-      stage = [entries[chairIdx]];
-      grid = entries.filter((_, i) => i !== chairIdx);
-    }
+    const chair = entries.filter((e) => e.info.role === 'chair');
+    const floor = entries.filter(holdsFloor);
+    const stage = [...chair, ...floor];
+    grid = entries.filter((e) => !stage.includes(e));
     stageTiles.sync(stage);
+    const n = Math.max(1, stage.length);
+    const cols = Math.ceil(Math.sqrt(n));
+    $('stage').style.setProperty('--cols', String(cols));
+    $('stage').style.setProperty('--rows', String(Math.ceil(n / cols)));
+  }
+  if (floorTiles) {
+    const floor = entries.filter(holdsFloor);
+    grid = entries.filter((e) => !floor.includes(e));
+    floorTiles.sync(floor);
+    $('floor-wrap').hidden = floor.length === 0;
+    $('floor-stage').style.setProperty('--cols', String(Math.min(3, Math.max(1, floor.length))));
   }
   gridTiles.sync(grid);
   // Chair page: as many columns as make a near-square grid, so few rooms get big tiles.
   if (page === 'chair') $('grid').style.setProperty('--cols', String(Math.min(8, Math.max(2, Math.ceil(Math.sqrt(grid.length))))));
   const count = $('count');
   if (count) count.textContent = t('room.count', { n: entries.length });
-  for (const e of entries) for (const mid of e.videoMids) watchForPicture(e.key, mid);
+  for (const e of entries) for (const mid of e.videoMids) keyframes.watch(e.key, mid);
+  speaker.reapply();
 }
 
-// Asks the hub for a keyframe when a video tile shows no picture after a while.
-function watchForPicture(key, mid) {
-  const id = `${key}/${mid}`;
-  if (keyframeTries.has(id)) return;
-  keyframeTries.set(id, 0);
-  const check = () => {
-    if (!meeting || left) return;
-    const video = (stageTiles && stageTiles.videoOf(key)) || gridTiles.videoOf(key);
-    if (!video || video.videoWidth > 0) return;
-    const n = keyframeTries.get(id) || 0;
-    if (n >= 3) return;
-    keyframeTries.set(id, n + 1);
-    meeting.keyframe(mid).catch((e) => {
-      if (e.code !== 'rate_limited') console.warn('keyframe', mid, e.code, e.message);
-    });
-    setTimeout(check, 3000);
-  };
-  setTimeout(check, 2500);
-}
+// ---- microphone and camera -----------------------------------------------------------------
+const mic = new MicGate({ gated: page === 'site' });
+const local = mountLocalMedia(mic);
 
-// ---- local controls ----------------------------------------------------------------------
-function syncToggles() {
-  const mic = $('toggle-mic');
-  const cam = $('toggle-cam');
-  const a = localStream ? localStream.getAudioTracks()[0] : null;
-  const v = localStream ? localStream.getVideoTracks()[0] : null;
-  if (mic) {
-    mic.disabled = !a;
-    mic.setAttribute('aria-pressed', String(!!a && !a.enabled));
-    mic.textContent = t(!a ? 'room.mic' : a.enabled ? 'room.mic.on' : 'room.mic.off');
-  }
-  if (cam) {
-    cam.disabled = !v;
-    cam.setAttribute('aria-pressed', String(!!v && !v.enabled));
-    cam.textContent = t(!v ? 'room.cam' : v.enabled ? 'room.cam.on' : 'room.cam.off');
-  }
+function clearTiles() {
+  gridTiles.sync([]);
+  stageTiles?.sync([]);
+  floorTiles?.sync([]);
+  if (floorTiles) $('floor-wrap').hidden = true;
 }
 
 function bindControls() {
-  $('toggle-mic')?.addEventListener('click', () => {
-    const a = localStream?.getAudioTracks()[0];
-    if (a) a.enabled = !a.enabled;
-    syncToggles();
-  });
-  $('toggle-cam')?.addEventListener('click', () => {
-    const v = localStream?.getVideoTracks()[0];
-    if (v) v.enabled = !v.enabled;
-    $('preview-box')?.classList.toggle('cam-off', !!v && !v.enabled);
-    syncToggles();
-  });
   $('leave')?.addEventListener('click', async () => {
     left = true;
     $('leave').hidden = true;
-    if (meeting) await meeting.leave();
-    stopStream(localStream);
-    localStream = null;
-    syncToggles();
-    gridTiles.sync([]);
-    stageTiles?.sync([]);
+    if (session) await session.leave();
+    local.stop();
+    clearTiles();
     dh.setState('init');
     setStatus('status.left', {}, 'info');
     setConn('ws', 'closed');
@@ -144,19 +108,65 @@ function bindControls() {
     $('rejoin').hidden = false;
   });
   $('rejoin')?.addEventListener('click', () => window.location.reload());
-  onLangChange(syncToggles);
-  syncToggles();
 }
 
-function showIdentity(info, name) {
-  const el = $('identity');
-  if (!el) return;
-  const render = () => {
-    const parts = [name, roleLabel(info.role), info.site].filter(Boolean);
-    el.textContent = [...new Set(parts), `${t('room.meeting')}: ${info.meeting}`].join(' · ');
-  };
-  render();
-  onLangChange(render);
+// ---- floor ---------------------------------------------------------------------------------
+const hand =
+  page === 'site'
+    ? mountHand({
+        actions: { raise: () => controls.raiseHand(), lower: () => controls.lowerHand() },
+        onFloor: (floor) => {
+          mic.setFloor(floor);
+          local.sync();
+        },
+      })
+    : null;
+
+const floorPanel =
+  page === 'chair'
+    ? mountFloorPanel({
+        give: (site) => controls.giveFloor(site),
+        take: (site) => controls.takeFloor(site),
+        muteAll: () => controls.muteAll(),
+      })
+    : null;
+
+const pager = page === 'chair' ? mountPager($('wall-pager'), { go: (n) => controls.wallPage(n) }) : null;
+const wallOff = params.get('wall') === 'none';
+
+let floorSeen = false;
+// The chair gets the `wall` list too: until the first `floor` event it says who holds the floor.
+function onWall(data) {
+  if (floorSeen || !floorPanel) return;
+  const f = floorFromWall(wallSites(data));
+  holders = new Set(f.holders.map((h) => h.site));
+  floorPanel.update(f);
+  renderSources();
+}
+
+function onFloor(data) {
+  floorSeen = true;
+  holders = new Set(floorOf(data).holders.map((h) => h.site));
+  hand?.onFloorEvent(data);
+  floorPanel?.update(data);
+  renderSources();
+}
+
+// The chair sees the video of one wall page of sites (48); page 0 unless #wall=none.
+function askWall(n) {
+  if (!pager || wallOff || !session) return;
+  session
+    .request('wall', { page: n })
+    .then((r) => pager.set(r.page, r.pages))
+    .catch((e) => {
+      dh.pushError({ code: e.code || 'internal', message: `wall: ${e.message || ''}`, where: 'wall' });
+      if (e.code === 'unknown_type' || e.code === 'forbidden') pager.hide();
+    });
+}
+
+function onResult(type, result) {
+  hand?.onReply(type, result);
+  if (type === 'wall' && pager) pager.set(result.page, result.pages);
 }
 
 // ---- start -------------------------------------------------------------------------------
@@ -182,58 +192,50 @@ async function start() {
   const mediaPromise = willPublish ? openLocalMedia(res) : Promise.resolve(null);
   const discardMedia = () => mediaPromise.then((m) => m && stopStream(m.stream));
 
-  const signal = new Signal(wsUrl(params));
-  signal.on('close', (ev) => {
-    setConn('ws', 'closed');
-    if (!ev.expected && !left) {
-      fatal('ws_closed', `${ev.code}${ev.reason ? ' ' + ev.reason : ''}`, 'ws');
-      $('leave').hidden = true;
-      $('rejoin').hidden = false;
-    }
+  ({ session, controls } = setupSession({
+    dh,
+    url: wsUrl(params),
+    token,
+    name,
+    meeting: params.get('meeting') || '',
+    codec,
+    hooks: {
+      onResult,
+      onDown: () => {
+        keyframes.forget();
+        dh.setSources([], dh.revision);
+        renderSources();
+      },
+      onUp: () => {
+        $('leave').hidden = false;
+        floorSeen = false;
+        askWall(pager ? pager.page : 0);
+      },
+      onEnded: (d) => {
+        local.stop();
+        clearTiles();
+        renderSources();
+        discardMedia();
+        if (d.code === 'kicked') $('hand-box')?.setAttribute('hidden', '');
+      },
+    },
+  }));
+  session.addEventListener('sources', (ev) => {
+    dh.setSources(ev.detail.sources, ev.detail.revision);
+    renderSources();
   });
-  signal.on('protocol_error', (e) => recordError(e.code || 'internal', e.message || '', 'ws'));
+  session.on('floor', onFloor);
+  session.on('wall', onWall);
+  session.on('speaker', (d) => speaker.update(d));
 
   setStatus('status.connecting');
-  setConn('ws', 'connecting');
-  try {
-    await signal.connect();
-  } catch (e) {
-    setConn('ws', 'failed');
-    fatal(e.code || 'ws_connect', e.message, 'ws');
-    $('rejoin').hidden = false;
-    discardMedia();
-    return;
-  }
-  setConn('ws', 'open');
-
-  meeting = new Meeting(signal);
-  meeting.addEventListener('error', (ev) => recordError(ev.detail.code, ev.detail.message, ev.detail.where));
-  meeting.addEventListener('pcstate', (ev) => {
-    setConn(ev.detail.target === 'publisher' ? 'pub' : 'sub', ev.detail.state);
-  });
-  meeting.addEventListener('transport', (ev) => {
-    const d = ev.detail;
-    if (d.state === 'failed') recordError('transport_failed', `${d.target}${d.reason ? ': ' + d.reason : ''}`, d.target);
-  });
-  meeting.addEventListener('sources', (ev) => {
-    dh.setSources(ev.detail.sources, ev.detail.revision);
-    renderSources(ev.detail.sources);
-  });
-  dh.setStatsProvider(() =>
-    collectStats({
-      inboundPcs: [meeting.subscriber],
-      outboundPcs: [meeting.publisher],
-      sourceByMid: (mid) => meeting.sources.find((s) => String(s.mid) === mid),
-    }),
-  );
-
-  setStatus('status.joining');
   let info;
   try {
-    info = await meeting.join({ token, name, meeting: params.get('meeting') || undefined });
+    info = await session.open();
   } catch (e) {
-    fatal(e.code, e.message, 'join');
-    meeting.close();
+    if (e.code === 'ws_connect') setConn('ws', 'failed');
+    fatal(e.code || 'ws_connect', e.message, e.code === 'ws_connect' ? 'ws' : 'join');
+    session.closeMeeting();
     $('rejoin').hidden = false;
     discardMedia();
     return;
@@ -244,16 +246,18 @@ async function start() {
   dh.setState('joined');
   $('leave').hidden = false;
   showIdentity(info, name);
+  hand?.setSite(info.site);
   setStatus('status.joined', { meeting: info.meeting }, 'ok');
   // Sources may have arrived before we knew our own peer id.
-  if (meeting.sources.length) renderSources(meeting.sources);
+  renderSources();
+  askWall(0);
 
   if (!canPublish(info.role) || noPublish) {
     dh.receiveOnly = true;
     setNotice(noPublish ? 'room.recvonly.option' : 'room.recvonly.role', { role: info.role });
     setStatus('status.recvonly', { meeting: info.meeting }, 'ok');
     discardMedia();
-    $('preview-box')?.classList.add('no-media');
+    local.noMedia();
     return;
   }
 
@@ -265,33 +269,31 @@ async function start() {
     dh.pushError({ code: 'media', message: reason, where: 'media' });
     setNotice('room.recvonly.media', { reason });
     setStatus('status.recvonly', { meeting: info.meeting }, 'warn');
-    $('preview-box')?.classList.add('no-media');
+    local.noMedia();
     return;
   }
-  if (left) {
+  if (left || session.ended) {
     stopStream(media.stream);
     return;
   }
-  localStream = media.stream;
+  // A site's microphone is off (the gate) until it holds the floor, before anything is sent.
+  local.set(media.stream);
+  const localStream = media.stream;
   if (media.missing.length) {
     const have = media.missing.includes('video') ? 'audio' : 'video';
     setNotice('room.recvonly.partial', { what: have, reason: media.error });
   }
-  const preview = $('preview');
-  preview.srcObject = new MediaStream(localStream.getVideoTracks());
-  playVideo(preview, { remote: false });
-  if (!localStream.getVideoTracks().length) $('preview-box')?.classList.add('no-media');
-  syncToggles();
 
   setConn('pub', 'connecting');
   try {
-    const { codecApplied } = await meeting.publish(localStream, { codec });
+    const { codecApplied, deferred } = await session.publish(localStream);
+    if (deferred) return; // the socket dropped meanwhile: the rejoin publishes
     if (!codecApplied && localStream.getVideoTracks().length) {
       dh.pushError({ code: 'codec_unavailable', message: codec, where: 'publish' });
     }
   } catch (e) {
     setConn('pub', 'failed');
-    recordError(e.code || 'webrtc', e.message, 'publish');
+    recordError(dh, e.code || 'webrtc', e.message, 'publish');
     return;
   }
   dh.setState('publishing');

@@ -131,6 +131,12 @@ export class Signal {
     });
   }
 
+  // Closes the socket the way a network failure looks to the page: the 'close' event says
+  // expected: false. For tests of reconnection.
+  drop() {
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close();
+  }
+
   close(code = 1000, reason = '') {
     this.closing = true;
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(code, reason);

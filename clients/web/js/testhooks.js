@@ -1,8 +1,12 @@
 // window.dh: what automated tests (Chromium) read from every page.
 //   dh.state   'init' | 'joined' | 'publishing' | 'error'
+//              (meeting pages also 'reconnecting': the socket dropped and the page is rejoining)
 //   dh.errors  [{ code, message, where, at }]  every error, oldest first
 //   dh.sources the latest `sources` list of the subscriber offer (applied)
 //   dh.stats() { inbound: [...], outbound: [...] } (see stats.js)
+// Meeting pages (site, chair, operator) add the meeting's fields and functions: see
+// meetinghooks.js (floor, speaker, wall, roll, kicked, reconnects, raiseHand(), ...).
+// dh.set(what, value) sets one field and fires the change event.
 // Each change also fires a 'dh:change' event on window.
 
 const EMPTY = () => ({ inbound: [], outbound: [] });
@@ -49,6 +53,12 @@ export function installTestHooks(page) {
         dh.sources = Array.isArray(list) ? list.map((s) => ({ ...s })) : [];
         if (revision !== undefined) dh.revision = revision;
         changed('sources');
+      },
+    },
+    set: {
+      value(what, value) {
+        dh[what] = value;
+        changed(what);
       },
     },
     setStatsProvider: {

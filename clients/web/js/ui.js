@@ -24,13 +24,21 @@ function renderStatus() {
   el.dataset.level = s.level;
 }
 
+// Once script owns the line, its static data-i18n must not overwrite it on a language change.
+function ownStatus() {
+  const el = $('status');
+  if (el && el.dataset.i18n) delete el.dataset.i18n;
+}
+
 export function setStatus(key, params = {}, level = 'info') {
   lastStatus = { key, params, level };
+  ownStatus();
   renderStatus();
 }
 
 export function setStatusError(code, message = '') {
   lastStatus = { level: 'error', code, message };
+  ownStatus();
   renderStatus();
 }
 
@@ -73,6 +81,13 @@ export function setConn(name, state) {
   connStates.set(name, state);
   renderConn(name);
 }
+
+// Everything above is drawn again in the new language.
+onLangChange(() => {
+  renderStatus();
+  renderNotice();
+  for (const name of connStates.keys()) renderConn(name);
+});
 
 // ---- audio unlock ------------------------------------------------------------------------
 // Autoplay with sound may be refused until the user interacts; remote videos then play muted and
@@ -197,6 +212,9 @@ export class TileSet {
     tile.meta.textContent = meta;
     tile.ph.textContent = initials(name);
     tile.el.title = meta ? `${name} — ${meta}` : name;
+    const site = (tile.info && tile.info.site) || '';
+    if (site) tile.el.dataset.site = site;
+    else delete tile.el.dataset.site;
   }
 
   relabel() {
@@ -214,5 +232,10 @@ export class TileSet {
   videoOf(key) {
     const tile = this.tiles.get(key);
     return tile ? tile.video : null;
+  }
+
+  elOf(key) {
+    const tile = this.tiles.get(key);
+    return tile ? tile.el : null;
   }
 }

@@ -65,6 +65,13 @@ describe('who may do what in a meeting', () => {
     refused(await sockets.clerk.request('raise_hand'), 'forbidden', 'clerk raises a hand');
   });
 
+  it('a participant learns the floor as it stands when it joins', async () => {
+    const welcome = await sockets['ba-dinh'].waitMessage((m) => m.event === 'floor', 5_000, 'floor on join');
+    assert.deepEqual(welcome.data.holders, []);
+    assert.equal(welcome.data.floor, false);
+    await sockets.chair.waitMessage((m) => m.event === 'speaker', 5_000, 'speaker on join');
+  });
+
   it('hands queue in order; the chair gives the floor; everyone is told', async () => {
     const chair = sockets.chair;
     refused(await chair.request('raise_hand'), 'forbidden', 'chair raises a hand');
@@ -81,8 +88,10 @@ describe('who may do what in a meeting', () => {
     assert.equal(other.data.position, 1, 'tay-ho is still first in the queue');
     assert.ok(!('queue' in other.data), 'a site does not see the whole queue');
 
+    const seen = sockets['ba-dinh'].messages.length;
     ok(await chair.request('mute_all'), 'chair mutes all');
-    await sockets['ba-dinh'].waitMessage((m) => m.event === 'floor' && m.data.floor === false, 5_000, 'ba-dinh loses the floor');
+    await sockets['ba-dinh'].waitMessage((m) => sockets['ba-dinh'].messages.indexOf(m) >= seen &&
+      m.event === 'floor' && m.data.floor === false, 5_000, 'ba-dinh loses the floor');
   });
 
   it('a kicked site is disconnected and its token no longer works', async () => {

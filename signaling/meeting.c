@@ -298,17 +298,11 @@ static json_t *wall_json(meeting *m)
     idmap *by_site = idmap_new(m->n_peers + 1);
     for (peer *p = m->peers; p && by_site; p = p->next) {
         if (p->role != ROLE_SITE) continue;
-        uint64_t h = 1469598103934665603ULL;
-        for (const char *c = p->site; *c; c++)
-            h = (h ^ (uint8_t)*c) * 1099511628211ULL;
-        idmap_put(by_site, h, p);
+        idmap_put(by_site, util_hash_str(p->site), p);
     }
     for (size_t i = 0; i < roll_count(m->roll); i++) {
         const roll_row *row = roll_at(m->roll, i);
-        uint64_t h = 1469598103934665603ULL;
-        for (const char *c = row->site; *c; c++)
-            h = (h ^ (uint8_t)*c) * 1099511628211ULL;
-        peer *p = by_site ? idmap_get(by_site, h) : site_peer(m, row->site);
+        peer *p = by_site ? idmap_get(by_site, util_hash_str(row->site)) : site_peer(m, row->site);
         if (p && strcmp(p->site, row->site) != 0) p = site_peer(m, row->site);
         int level = 0, kbps = 0, loss = 0;
         bool video = false;

@@ -208,14 +208,22 @@ static void bundle_accepted(sdp_session *answer)
     }
 }
 
-int negotiate_publish(const sdp_session *offer, const neg_local *local, codec_id prefer,
-                      sdp_session *answer, neg_track *tracks, size_t *n_tracks, char *err,
-                      size_t errcap)
+/* Both answers start alike: the offerer must be usable, the hub is passive and lite. */
+static int begin_answer(const sdp_session *offer, const neg_local *local, sdp_session *answer,
+                        char *err, size_t errcap)
 {
     neg_remote remote;
     if (negotiate_remote(offer, &remote, err, errcap) != 0) return -1;
     memset(answer, 0, sizeof *answer);
     put_local(answer, local, SDP_SETUP_PASSIVE);
+    return 0;
+}
+
+int negotiate_publish(const sdp_session *offer, const neg_local *local, codec_id prefer,
+                      sdp_session *answer, neg_track *tracks, size_t *n_tracks, char *err,
+                      size_t errcap)
+{
+    if (begin_answer(offer, local, answer, err, errcap) != 0) return -1;
     *n_tracks = 0;
     for (uint8_t i = 0; i < offer->n_media; i++) {
         const sdp_media *om = &offer->media[i];
@@ -319,10 +327,7 @@ int negotiate_subscribe_offer(const neg_slot *slots, size_t n, const neg_local *
 int negotiate_watch(const sdp_session *offer, const neg_local *local, codec_id prefer,
                     sdp_session *answer, neg_slot *slots, size_t *n_slots, char *err, size_t errcap)
 {
-    neg_remote remote;
-    if (negotiate_remote(offer, &remote, err, errcap) != 0) return -1;
-    memset(answer, 0, sizeof *answer);
-    put_local(answer, local, SDP_SETUP_PASSIVE);
+    if (begin_answer(offer, local, answer, err, errcap) != 0) return -1;
     *n_slots = 0;
     for (uint8_t i = 0; i < offer->n_media; i++) {
         const sdp_media *om = &offer->media[i];

@@ -359,6 +359,21 @@ void peer_update_subscriptions(peer *p)
         p->dirty = true;
 }
 
+/* The media plane's side of one m-section the peer receives. */
+static void add_output(peer *p, peer_slot *s)
+{
+    s->output = hub_next_id(p->h);
+    sfu_output_params op = {.id = s->output,
+                            .transport = p->sub_t,
+                            .codec = s->s.codec,
+                            .clock = negotiate_clock(s->s.codec),
+                            .ssrc = s->s.ssrc,
+                            .pt = s->s.pt,
+                            .rtx_ssrc = s->s.rtx_ssrc,
+                            .rtx_pt = s->s.rtx_pt};
+    sfu_output_add(p->h->media, &op);
+}
+
 int peer_subscriber_answer(peer *p, uint32_t revision, const char *sdp, size_t len, char *err,
                            size_t errcap)
 {
@@ -377,16 +392,7 @@ int peer_subscriber_answer(peer *p, uint32_t revision, const char *sdp, size_t l
     for (size_t i = 0; i < p->n_slots; i++) {
         peer_slot *s = &p->slots[i];
         if (!s->s.active || s->output) continue;
-        s->output = hub_next_id(p->h);
-        sfu_output_params op = {.id = s->output,
-                                .transport = p->sub_t,
-                                .codec = s->s.codec,
-                                .clock = negotiate_clock(s->s.codec),
-                                .ssrc = s->s.ssrc,
-                                .pt = s->s.pt,
-                                .rtx_ssrc = s->s.rtx_ssrc,
-                                .rtx_pt = s->s.rtx_pt};
-        sfu_output_add(p->h->media, &op);
+        add_output(p, s);
         sfu_output_bind(p->h->media, s->output, s->source);
     }
     if (p->dirty) send_offer(p);
@@ -427,16 +433,7 @@ char *peer_watch(peer *p, const char *sdp, size_t len, char *err, size_t errcap)
         peer_slot *s = &p->slots[i];
         memset(s, 0, sizeof *s);
         s->s = slots[i];
-        s->output = hub_next_id(p->h);
-        sfu_output_params op = {.id = s->output,
-                                .transport = p->sub_t,
-                                .codec = s->s.codec,
-                                .clock = negotiate_clock(s->s.codec),
-                                .ssrc = s->s.ssrc,
-                                .pt = s->s.pt,
-                                .rtx_ssrc = s->s.rtx_ssrc,
-                                .rtx_pt = s->s.rtx_pt};
-        sfu_output_add(p->h->media, &op);
+        add_output(p, s);
     }
     p->n_slots = n;
     peer_rebind_program(p);

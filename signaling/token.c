@@ -27,8 +27,8 @@
 #define ID_GEN_LEN 16
 
 static const char *const role_names[] = {
-    [ROLE_NONE] = "none", [ROLE_CHAIR] = "chair", [ROLE_OPERATOR] = "operator",
-    [ROLE_SITE] = "site", [ROLE_CLERK] = "clerk", [ROLE_OBSERVER] = "observer",
+    [ROLE_NONE] = "none",   [ROLE_CHAIR] = "chair", [ROLE_OPERATOR] = "operator",
+    [ROLE_SITE] = "site",   [ROLE_CLERK] = "clerk", [ROLE_OBSERVER] = "observer",
     [ROLE_ADMIN] = "admin",
 };
 

@@ -58,3 +58,11 @@ size_t util_hex_colon(const uint8_t *in, size_t len, char *out, size_t cap)
     if (cap) out[n < cap ? n : cap - 1] = '\0';
     return n;
 }
+
+uint64_t util_hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    return h;
+}

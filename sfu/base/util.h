@@ -16,6 +16,9 @@ uint32_t util_random_u32(void);
 /* Random string of `len` characters from [A-Za-z0-9] plus a NUL: ICE ufrag/pwd, opaque ids. */
 void util_random_token(char *out, size_t len);
 
+/* FNV-1a of a string: keys for the hash maps (ufrags, site codes); not for security. */
+uint64_t util_hash_str(const char *s);
+
 /* "AB:CD:..." upper-case with colons, as SDP fingerprints are written. Returns chars written. */
 size_t util_hex_colon(const uint8_t *in, size_t len, char *out, size_t cap);
 

@@ -45,7 +45,7 @@ typedef struct sfu_event {
     uint8_t loudness; /* audio: 127 - the loudest RFC 6464 level of the interval (0 = silence) */
     uint32_t packets; /* received in the interval */
     uint32_t bytes;
-    uint32_t lost;    /* lost in the interval (expected - received) */
+    uint32_t lost; /* lost in the interval (expected - received) */
 } sfu_event;
 
 typedef struct sfu_candidate {

@@ -61,14 +61,6 @@ struct worker {
     uint8_t rx[RECV_BATCH][PKT_MAX + SRTP_MAX_TRAILER];
 };
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
-
 static uint64_t hash_addr(const struct sockaddr_storage *a)
 {
     if (a->ss_family == AF_INET) {
@@ -213,7 +205,7 @@ transport *worker_transport_create(worker *w, const sfu_transport_params *p)
         return NULL;
     }
     idmap_put(w->transports, t->id, t);
-    idmap_put(w->by_ufrag, hash_str(t->ufrag), t);
+    idmap_put(w->by_ufrag, util_hash_str(t->ufrag), t);
     stat_add(&w->stats.transports, 1);
     return t;
 }
@@ -222,7 +214,8 @@ void worker_transport_close(worker *w, uint32_t id, const char *why)
 {
     transport *t = idmap_del(w->transports, id);
     if (!t) return;
-    if (idmap_get(w->by_ufrag, hash_str(t->ufrag)) == t) idmap_del(w->by_ufrag, hash_str(t->ufrag));
+    if (idmap_get(w->by_ufrag, util_hash_str(t->ufrag)) == t)
+        idmap_del(w->by_ufrag, util_hash_str(t->ufrag));
     for (uint8_t i = 0; i < t->n_addrs; i++)
         if (idmap_get(w->by_addr, hash_addr(&t->addrs[i])) == t)
             idmap_del(w->by_addr, hash_addr(&t->addrs[i]));
@@ -489,7 +482,7 @@ void worker_ask_keyframe(worker *w, uint32_t source_id, int source_worker, uint6
 static const char *lookup_ufrag(void *ctx, const char *ufrag, void **out)
 {
     worker *w = ctx;
-    transport *t = idmap_get(w->by_ufrag, hash_str(ufrag));
+    transport *t = idmap_get(w->by_ufrag, util_hash_str(ufrag));
     if (!t || strcmp(t->ufrag, ufrag) != 0 || t->state == T_FAILED) return NULL;
     *out = t;
     return t->pwd;

@@ -5,30 +5,7 @@
  * covers the whole packet so the walker can step over it, and the typed readers look only at
  * len - padding. */
 #include "sfu/proto/rtcp.h"
-
-static inline uint16_t ld16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t ld32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static inline void st16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static inline void st32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
+#include "sfu/proto/bytes.h"
 
 /* Signed distance a - b with wrap-around (RFC 3550 A.1), widened for arithmetic. */
 static inline int32_t seq_rel(uint16_t a, uint16_t b)

@@ -3,32 +3,9 @@
  * rtp_parse and rtp_write_header run once per forwarded packet, so they touch only the bytes they
  * must, keep results in locals until the packet is known good, and call nothing. */
 #include "sfu/proto/rtp.h"
+#include "sfu/proto/bytes.h"
 
 #include <string.h>
-
-static inline uint16_t ld16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t ld32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static inline void st16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static inline void st32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 int rtp_parse(const uint8_t *buf, size_t len, rtp_view *out)
 {

@@ -56,7 +56,7 @@ static void test_sizes(void)
 static void test_order_full_and_empty(void)
 {
     spsc_ring *r = ring_new(8, 32);
-    uint32_t len, v;
+    uint32_t len, v = 0;
     CHECK(ring_peek(r, &len) == NULL);
     for (uint32_t i = 0; i < 8; i++)
         CHECK(push_u32(r, 100 + i));

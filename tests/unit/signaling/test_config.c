@@ -138,7 +138,7 @@ static int remb_max(const config *c)
 
 static void test_keys(void)
 {
-    static char host63[80], data511[520], data512[520], host64[80];
+    static char host63[640], data511[640], data512[640], host64[640]; /* room for xs() whole */
     snprintf(host63, sizeof host63, "%s:65535", xs(63));
     snprintf(host64, sizeof host64, "%s:80", xs(64));
     snprintf(data511, sizeof data511, "%s", xs(511));

@@ -19,7 +19,7 @@ const live = new Set(); // hubs not yet stopped: killed on exit
 process.on('exit', () => {
   for (const hub of live) {
     try { hub.proc.kill('SIGKILL'); } catch { /* already gone */ }
-    try { rmSync(hub.dataDir, { recursive: true, force: true }); } catch { /* best effort */ }
+    if (hub.ownsDataDir) try { rmSync(hub.dataDir, { recursive: true, force: true }); } catch { /* best effort */ }
   }
 });
 for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -78,13 +78,16 @@ export async function freeMediaRange(span = MEDIA_SPAN) {
 }
 
 /**
- * Start a hub. Options: name (the test name: names the log), mediaSpan, extraArgs, readyTimeoutMs.
+ * Start a hub. Options: name (the test name: names the log), mediaSpan, extraArgs, readyTimeoutMs;
+ * port and dataDir to start it where an earlier hub ran (a restart): a dataDir given here belongs to
+ * the caller and is never removed.
  * Returns a hub: { url, wsUrl, port, dataDir, media, logPath, token(opts), health(), stop(), kill(), exited }.
  */
-export async function startHub({ name = 'test', mediaSpan = MEDIA_SPAN, extraArgs = [], readyTimeoutMs = 15_000 } = {}) {
+export async function startHub({ name = 'test', mediaSpan = MEDIA_SPAN, extraArgs = [], readyTimeoutMs = 15_000, port: fixedPort, dataDir: givenDataDir } = {}) {
   assertBinary();
-  const dataDir = mkdtempSync(join(tmpdir(), 'dienhong-e2e-'));
-  const port = await freeTcpPort();
+  const ownsDataDir = !givenDataDir;
+  const dataDir = givenDataDir || mkdtempSync(join(tmpdir(), 'dienhong-e2e-'));
+  const port = fixedPort || await freeTcpPort();
   const media = await freeMediaRange(mediaSpan);
   const logPath = artifactPath(`${slug(name)}.log`);
   const log = createWriteStream(logPath, { flags: 'w' });
@@ -93,7 +96,7 @@ export async function startHub({ name = 'test', mediaSpan = MEDIA_SPAN, extraArg
 
   const proc = spawn(DIENHONG_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   const hub = {
-    proc, port, dataDir, media, logPath,
+    proc, port, dataDir, ownsDataDir, media, logPath,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     stopped: false,
@@ -155,7 +158,7 @@ export async function startHub({ name = 'test', mediaSpan = MEDIA_SPAN, extraArg
         hub.stopHung = true;
       }
       live.delete(hub);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     }
     return { ...hub.exitStatus, hung: !!hub.stopHung };
   };

@@ -112,15 +112,20 @@ static bool h264_acceptable(const sdp_codec *c)
     char pm[8] = "", plid[16] = "";
     sdp_fmtp_get(c, "packetization-mode", pm, sizeof pm);
     sdp_fmtp_get(c, "profile-level-id", plid, sizeof plid);
-    return strcmp(pm, "1") == 0 && strncasecmp(plid, "42", 2) == 0 &&
-           (strncasecmp(plid + 2, "e0", 2) == 0 || strncasecmp(plid + 2, "00", 2) == 0);
+    unsigned idc, iop;
+    if (strcmp(pm, "1") != 0 || strlen(plid) != 6 || sscanf(plid, "%2x%2x", &idc, &iop) != 2)
+        return false;
+    /* Baseline (42) with constraint_set1 is constrained baseline whatever the other bits say
+     * (42e0, 42c0, 4240: RFC 6184 8.1); plain baseline (4200) is decoded the same way. */
+    return idc == 0x42 && ((iop & 0x40) || iop == 0x00);
 }
 
 static bool h264_constrained(const sdp_codec *c)
 {
     char plid[16] = "";
+    unsigned idc, iop;
     sdp_fmtp_get(c, "profile-level-id", plid, sizeof plid);
-    return strncasecmp(plid, "42e0", 4) == 0;
+    return sscanf(plid, "%2x%2x", &idc, &iop) == 2 && idc == 0x42 && (iop & 0x40);
 }
 
 /* The codec of `m` the hub takes: Opus for audio; for video `prefer` when offered, else the
@@ -198,14 +203,33 @@ static void add_codec(sdp_media *am, const sdp_codec *c, bool video)
     ac->fb = video ? (SDP_FB_NACK | SDP_FB_PLI | SDP_FB_FIR | SDP_FB_REMB) : 0;
 }
 
+/* A section offered with port 0 and a=bundle-only rides the BUNDLE transport (RFC 9143 7.3.3);
+ * only a port 0 without it means the offerer rejected or stopped it. */
+static bool offered_live(const sdp_media *om)
+{
+    return om->port != 0 || om->bundle_only;
+}
+
 static void bundle_accepted(sdp_session *answer)
 {
     answer->n_bundle = 0;
     for (uint8_t i = 0; i < answer->n_media; i++) {
-        if (answer->media[i].port == 0) continue;
+        sdp_media *m = &answer->media[i];
+        if (m->port == 0) continue;
         /* Both are char[32]: a plain copy (snprintf here trips gcc's overlap check). */
-        memcpy(answer->bundle[answer->n_bundle++], answer->media[i].mid, sizeof answer->bundle[0]);
+        memcpy(answer->bundle[answer->n_bundle++], m->mid, sizeof answer->bundle[0]);
+        /* Transport attributes in every section, as JSEP writes them: some stacks (GStreamer's
+         * webrtcbin) read a=setup only there. */
+        memcpy(m->ice_ufrag, answer->ice_ufrag, sizeof m->ice_ufrag);
+        memcpy(m->ice_pwd, answer->ice_pwd, sizeof m->ice_pwd);
+        memcpy(m->fingerprint_alg, answer->fingerprint_alg, sizeof m->fingerprint_alg);
+        memcpy(m->fingerprint, answer->fingerprint, sizeof m->fingerprint);
+        m->fingerprint_len = answer->fingerprint_len;
+        m->setup = answer->setup;
     }
+    answer->ice_ufrag[0] = answer->ice_pwd[0] = answer->fingerprint_alg[0] = '\0';
+    answer->fingerprint_len = 0;
+    answer->setup = SDP_SETUP_NONE;
 }
 
 /* Both answers start alike: the offerer must be usable, the hub is passive and lite. */
@@ -231,7 +255,7 @@ int negotiate_publish(const sdp_session *offer, const neg_local *local, codec_id
         codec_id id = CODEC_NONE;
         const sdp_codec *c = NULL;
         bool sends = om->dir == SDP_DIR_SENDONLY || om->dir == SDP_DIR_SENDRECV;
-        if (om->port != 0 && sends && om->n_ssrcs > 0 && *n_tracks < NEG_MAX_TRACKS &&
+        if (offered_live(om) && sends && om->n_ssrcs > 0 && *n_tracks < NEG_MAX_TRACKS &&
             strstr(om->proto, "SAVPF"))
             c = pick_codec(om, prefer, &id);
         if (!c) {
@@ -335,7 +359,7 @@ int negotiate_watch(const sdp_session *offer, const neg_local *local, codec_id p
         codec_id id = CODEC_NONE;
         const sdp_codec *c = NULL;
         bool receives = om->dir == SDP_DIR_RECVONLY || om->dir == SDP_DIR_SENDRECV;
-        if (om->port != 0 && receives && *n_slots < NEG_MAX_TRACKS && strstr(om->proto, "SAVPF"))
+        if (offered_live(om) && receives && *n_slots < NEG_MAX_TRACKS && strstr(om->proto, "SAVPF"))
             c = pick_codec(om, prefer, &id);
         if (!c) {
             reject(am, om);

@@ -200,6 +200,9 @@ void transport_on_srtp(transport *t, uint8_t *buf, size_t len, uint64_t now_us)
             stat_add(&c->srtp_errors, 1);
             return;
         }
+        /* Authenticated traffic from the peer proves it still wants this session, as a check
+         * would: clients that keep the path alive with indications (libnice) are not cut off. */
+        t->last_check_us = now_us;
         on_rtcp(t, buf, len, now_us);
         return;
     }
@@ -207,6 +210,7 @@ void transport_on_srtp(transport *t, uint8_t *buf, size_t len, uint64_t now_us)
         stat_add(&c->srtp_errors, 1);
         return;
     }
+    t->last_check_us = now_us;
     rtp_view v;
     if (rtp_parse(buf, len, &v) != RTP_OK) {
         stat_add(&c->malformed, 1);

@@ -123,6 +123,8 @@ typedef struct sdp_media {
     bool simulcast; /* an a=simulcast line was present */
     uint8_t n_candidates;
     sdp_candidate candidates[SDP_MAX_CANDIDATES];
+    uint16_t candidates_dropped; /* well-formed candidates beyond the capacity (not kept) */
+    bool bundle_only;            /* a=bundle-only (RFC 9143): port 0 does not mean rejected */
 } sdp_media;
 
 typedef struct sdp_session {

@@ -423,9 +423,12 @@ static int parse_rid(parser *ps, sv v)
 static int parse_candidate(parser *ps, sv v)
 {
     sdp_media *m = ps->m;
-    if (m->n_candidates >= SDP_MAX_CANDIDATES)
-        return fail(ps, "too many candidates (max %d)", SDP_MAX_CANDIDATES);
-    sdp_candidate *c = &m->candidates[m->n_candidates];
+    /* Candidates beyond the capacity are checked, then dropped and counted: a host with many
+     * interfaces (or ICE-TCP) must not make its offer unusable, and the hub, being ICE-lite,
+     * learns addresses from connectivity checks anyway. */
+    sdp_candidate scratch;
+    sdp_candidate *c =
+        m->n_candidates < SDP_MAX_CANDIDATES ? &m->candidates[m->n_candidates] : &scratch;
     sv f[8];
     for (unsigned i = 0; i < 8; i++)
         f[i] = sv_token(&v);
@@ -444,7 +447,10 @@ static int parse_candidate(parser *ps, sv v)
     c->component = (uint8_t)comp;
     c->priority = (uint32_t)prio;
     c->port = (uint16_t)port;
-    m->n_candidates++;
+    if (c == &scratch)
+        m->candidates_dropped++;
+    else
+        m->n_candidates++;
     return 0;
 }
 
@@ -514,6 +520,7 @@ static int parse_attr(parser *ps, sv line)
     bool *flag = sv_is(name, "rtcp-mux")            ? &m->rtcp_mux
                  : sv_is(name, "rtcp-rsize")        ? &m->rtcp_rsize
                  : sv_is(name, "end-of-candidates") ? &m->end_of_candidates
+                 : sv_is(name, "bundle-only")       ? &m->bundle_only
                  : sv_is(name, "simulcast")         ? &m->simulcast
                                                     : NULL;
     if (flag) {

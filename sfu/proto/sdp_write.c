@@ -154,6 +154,7 @@ static void put_media(writer *w, const sdp_media *m)
     if (m->msid[0]) put(w, "a=msid:%s\r\n", m->msid);
     if (m->rtcp_mux) put(w, "a=rtcp-mux\r\n");
     if (m->rtcp_rsize) put(w, "a=rtcp-rsize\r\n");
+    if (m->bundle_only) put(w, "a=bundle-only\r\n");
     for (unsigned i = 0; i < CLAMP_N(m->n_codecs, SDP_MAX_CODECS); i++)
         put_codec(w, &m->codecs[i]);
     for (unsigned i = 0; i < CLAMP_N(m->n_ssrc_groups, SDP_MAX_SSRC_GROUPS); i++) {

@@ -139,22 +139,23 @@ static const sdp_codec *codec(const sdp_media *m, const char *name)
     return NULL;
 }
 
-/* What every description of the hub carries about itself. */
+/* What every description of the hub carries about itself, in every live section (some stacks read
+ * the transport attributes only there). */
 static void check_local(const sdp_session *s, sdp_setup setup)
 {
     CHECK(s->ice_lite);
-    CHECK_STR(s->ice_ufrag, "hubU");
-    CHECK_STR(s->ice_pwd, "hubpasswordhubpassword");
-    CHECK_STR(s->fingerprint_alg, "sha-256");
-    CHECK_EQ(s->fingerprint_len, 32);
-    CHECK_EQ(s->fingerprint[0], 0x0A);
-    CHECK_EQ(s->fingerprint[31], 0xF9);
-    CHECK_EQ(s->setup, setup);
     CHECK_EQ(s->origin_id, 4242);
     CHECK_EQ(s->origin_version, 3);
     for (unsigned i = 0; i < s->n_media; i++) {
         const sdp_media *m = &s->media[i];
         if (m->port == 0) continue;
+        CHECK_STR(m->ice_ufrag, "hubU");
+        CHECK_STR(m->ice_pwd, "hubpasswordhubpassword");
+        CHECK_STR(m->fingerprint_alg, "sha-256");
+        CHECK_EQ(m->fingerprint_len, 32);
+        CHECK_EQ(m->fingerprint[0], 0x0A);
+        CHECK_EQ(m->fingerprint[31], 0xF9);
+        CHECK_EQ(m->setup, setup);
         CHECK(m->rtcp_mux);
         CHECK_EQ(m->n_candidates, 2);
         CHECK(m->end_of_candidates);
@@ -398,7 +399,7 @@ static void test_publish_refused(void)
     size_t n = 0;
     char err[200] = "";
     CHECK_EQ(negotiate_publish(offer, &local, CODEC_NONE, answer, tracks, &n, err, sizeof err), 0);
-    CHECK_EQ(answer->setup, SDP_SETUP_PASSIVE);
+    CHECK_EQ(sdp_media_setup(answer, &answer->media[0]), SDP_SETUP_PASSIVE);
     free(offer);
     free(answer);
     free(text);
@@ -617,6 +618,38 @@ static void test_constants(void)
     }
 }
 
+/* What standard WHIP tools send: GStreamer's webrtcbin bundles with a=bundle-only on port 0, and
+ * x264 announces constrained baseline as 42c0xx. Both must be taken. */
+static void test_publish_other_stacks(void)
+{
+    size_t len;
+    char *text = edit(load("chrome156_sendonly.sdp", &len), "m=video 9 ", "m=video 0 ");
+    text = edit(text, "a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n");
+    sdp_session *offer = parse(text), *answer = sdp_session_new();
+    neg_track tracks[NEG_MAX_TRACKS];
+    size_t n = 0;
+    char err[200] = "";
+    CHECK_EQ(negotiate_publish(offer, &local, CODEC_NONE, answer, tracks, &n, err, sizeof err), 0);
+    CHECK_EQ(n, 2); /* the bundle-only video section is live, not rejected */
+    CHECK_EQ(answer->n_bundle, 2);
+    CHECK(answer->media[1].port != 0);
+    free(offer);
+    free(text);
+
+    text = edit(load("chrome156_h264.sdp", &len), "profile-level-id=42e01f",
+                "profile-level-id=42c015");
+    text = edit(text, "profile-level-id=42001f", "profile-level-id=64001f");
+    offer = parse(text);
+    CHECK_EQ(negotiate_publish(offer, &local, CODEC_H264, answer, tracks, &n, err, sizeof err), 0);
+    bool h264 = false;
+    for (size_t i = 0; i < n; i++)
+        h264 |= tracks[i].codec == CODEC_H264;
+    CHECK(h264);
+    free(offer);
+    free(answer);
+    free(text);
+}
+
 int main(void)
 {
     test_constants();
@@ -624,6 +657,7 @@ int main(void)
     test_publish_codec_choice();
     test_publish_partial();
     test_publish_refused();
+    test_publish_other_stacks();
     test_subscribe_offer();
     test_watch();
     CHECK_DONE();

@@ -81,6 +81,10 @@ static void on_wake(void *ud)
                 peer_on_source_stats(p, &evs[i]);
                 continue;
             }
+            if (evs[i].type == SFU_EV_TRANSPORT_STATS) {
+                p->rtt_ms = evs[i].rtt_ms;
+                continue;
+            }
             peer_on_transport_event(p, &evs[i]);
             /* A WHIP/WHEP resource has no one to renegotiate with: it ends. */
             if (evs[i].type == SFU_EV_FAILED && p->kind != PEER_WS) peer_free(p);

@@ -111,6 +111,7 @@ struct peer {
     uint8_t loudness[NEG_MAX_TRACKS];
     uint32_t kbps[NEG_MAX_TRACKS];
     uint8_t loss_pct[NEG_MAX_TRACKS];
+    uint32_t rtt_ms; /* round trip to this peer, from its receiver reports; 0 = unknown */
 
     /* Receiving. */
     uint32_t sub_t;

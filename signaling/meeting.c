@@ -314,12 +314,12 @@ static json_t *wall_json(meeting *m)
             else
                 level = p->loudness[t];
         }
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:i, s:b, s:i, s:i, s:b, s:b}",
-                                             "site", row->site, "name", row->name, "connected",
-                                             row->connections > 0, "audio_level", level, "video",
-                                             video, "bitrate_kbps", kbps, "loss_pct", loss, "hand",
-                                             floor_position(&m->floor, row->site) > 0, "floor",
-                                             floor_holds(&m->floor, row->site)));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:b, s:i, s:b, s:i, s:i, s:b, s:b}", "site", row->site,
+                           "name", row->name, "connected", row->connections > 0, "audio_level",
+                           level, "video", video, "bitrate_kbps", kbps, "loss_pct", loss, "rtt_ms",
+                           p ? (int)p->rtt_ms : 0, "hand", floor_position(&m->floor, row->site) > 0,
+                           "floor", floor_holds(&m->floor, row->site)));
     }
     idmap_free(by_site);
     return arr;

@@ -63,6 +63,7 @@ struct transport {
     uint8_t n_sources;
     idmap *outputs_by_ssrc; /* output and rtx SSRCs -> output */
     uint32_t remb_ssrc;     /* our sender SSRC in RTCP we originate */
+    uint64_t rtt_us;        /* smoothed round-trip time from receiver reports; 0 = unknown */
 };
 
 struct source {
@@ -94,6 +95,8 @@ struct output {
     rewrite rw;
     uint32_t packets, octets;
     uint64_t kf_asked_us;
+    uint32_t sr_mid;     /* middle 32 bits of the NTP time in the last SR sent */
+    uint64_t sr_sent_us; /* when it was sent: a receiver report quoting it gives the RTT */
 };
 
 struct group {

@@ -31,9 +31,10 @@ typedef struct sfu_config {
 } sfu_config;
 
 typedef enum {
-    SFU_EV_CONNECTED = 1, /* ICE and DTLS done, SRTP keyed */
-    SFU_EV_FAILED,        /* handshake failed, fingerprint mismatch, ICE or consent timeout */
-    SFU_EV_SOURCE_STATS,  /* twice a second per source: level and counters below */
+    SFU_EV_CONNECTED = 1,   /* ICE and DTLS done, SRTP keyed */
+    SFU_EV_FAILED,          /* handshake failed, fingerprint mismatch, ICE or consent timeout */
+    SFU_EV_SOURCE_STATS,    /* twice a second per source: level and counters below */
+    SFU_EV_TRANSPORT_STATS, /* twice a second per transport that measured a round trip: rtt_ms */
 } sfu_event_type;
 
 typedef struct sfu_event {
@@ -45,7 +46,8 @@ typedef struct sfu_event {
     uint8_t loudness; /* audio: 127 - the loudest RFC 6464 level of the interval (0 = silence) */
     uint32_t packets; /* received in the interval */
     uint32_t bytes;
-    uint32_t lost; /* lost in the interval (expected - received) */
+    uint32_t lost;   /* lost in the interval (expected - received) */
+    uint32_t rtt_ms; /* SFU_EV_TRANSPORT_STATS */
 } sfu_event;
 
 typedef struct sfu_candidate {

@@ -142,6 +142,20 @@ static source *find_source(transport *t, uint32_t ssrc, bool *is_rtx)
     return NULL;
 }
 
+/* RFC 3550 6.4.1: a block quoting our last sender report gives the round trip to this peer. */
+static void on_report_blocks(transport *t, const rtcp_report_block *b, uint8_t n, uint64_t now_us)
+{
+    for (uint8_t i = 0; i < n; i++) {
+        output *o = idmap_get(t->outputs_by_ssrc, b[i].ssrc);
+        if (!o || !b[i].lsr || b[i].lsr != o->sr_mid || !o->sr_sent_us) continue;
+        uint64_t dlsr_us = (uint64_t)b[i].dlsr * 1000000u / 65536u;
+        uint64_t elapsed = now_us > o->sr_sent_us ? now_us - o->sr_sent_us : 0;
+        if (elapsed < dlsr_us) continue;
+        uint64_t rtt = elapsed - dlsr_us;
+        t->rtt_us = t->rtt_us ? (t->rtt_us * 7 + rtt) / 8 : rtt + 1;
+    }
+}
+
 static void nack_one(void *ctx, uint16_t seq)
 {
     output *o = ctx;
@@ -166,6 +180,12 @@ static void on_rtcp(transport *t, const uint8_t *buf, size_t len, uint64_t now_u
             if (!s || is_rtx) break;
             recv_stats_sender_report(&s->stats, sr.ntp, now_us);
             worker_route_sr(t->w, s, sr.ntp, sr.rtp_ts);
+            break;
+        }
+        case RTCP_RR: {
+            rtcp_rr rr;
+            if (rtcp_parse_rr(&v, &rr) == RTCP_OK)
+                on_report_blocks(t, rr.blocks, rr.n_blocks, now_us);
             break;
         }
         case RTCP_RTPFB:

@@ -623,6 +623,16 @@ static void report_sources(worker *w)
         s->min_level = 127;
         if (w->s) sfu_push_event(w->s, &ev, false);
     }
+    it = (idmap_iter)IDMAP_ITER_INIT;
+    while (idmap_next(w->transports, &it, &key, &v)) {
+        transport *t = v;
+        if (!t->rtt_us) continue;
+        /* Rounded up: on a LAN a round trip under a millisecond still says "measured". */
+        sfu_event ev = {.type = SFU_EV_TRANSPORT_STATS,
+                        .transport = t->id,
+                        .rtt_ms = (uint32_t)((t->rtt_us + 999) / 1000)};
+        if (w->s) sfu_push_event(w->s, &ev, false);
+    }
     if (w->s) sfu_push_event_wake(w->s);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sfu/base/log.h"
+#include "sfu/base/util.h"
 #include "sfu/engine/engine.h"
 #include "sfu/proto/rtcp.h"
 #include "sfu/proto/rtp.h"
@@ -122,7 +123,10 @@ void group_sender_report(worker *w, group *g, uint64_t ntp, uint32_t rtp_ts)
                       .octet_count = o->octets};
         uint8_t buf[128 + SRTP_MAX_TRAILER];
         size_t n = rtcp_write_sr(buf, 128, &sr);
-        if (n) transport_send_rtcp(o->t, buf, n);
+        if (!n) continue;
+        o->sr_mid = rtcp_ntp_mid32(ntp);
+        o->sr_sent_us = util_now_us();
+        transport_send_rtcp(o->t, buf, n);
     }
 }
 

@@ -40,6 +40,7 @@ function createRow(s) {
   const video = cell('w-video');
   const rate = cell('w-num');
   const loss = cell('w-num w-loss');
+  const rtt = cell('w-num w-rtt');
   const flags = cell('w-flags');
   const hand = el('span', 'badge badge-hand', flags);
   const floor = el('span', 'badge badge-floor', flags);
@@ -53,7 +54,7 @@ function createRow(s) {
   take.dataset.act = 'take';
   kick.dataset.act = 'kick';
   act.append(give, take, kick);
-  return { el: row, dot, name, code, district, fill, video, rate, loss, hand, floor, give, take, kick, prev: {}, haystack: '' };
+  return { el: row, dot, name, code, district, fill, video, rate, loss, rtt, hand, floor, give, take, kick, prev: {}, haystack: '' };
 }
 
 export function mountWall({ actions }) {
@@ -116,12 +117,14 @@ export function mountWall({ actions }) {
       setText(node.loss, loss === null ? '' : `${loss < 10 ? loss.toFixed(1) : Math.round(loss)}%`);
       setFlag(node.loss, 'bad', loss !== null && loss >= 5);
     }
+    const rtt = st.connected && Number(s.rtt_ms) > 0 ? Math.round(s.rtt_ms) : null;
+    if (p.rtt !== rtt) setText(node.rtt, rtt === null ? '' : String(rtt));
     if (p.hand !== st.hand) setFlag(node.el, 'hand', st.hand);
     if (p.floor !== st.floor) setFlag(node.el, 'floor', st.floor);
     syncButtons(node, st);
     const hidden = !matches(node, st);
     if (node.el.hidden !== hidden) node.el.hidden = hidden;
-    node.prev = { name: s.name, district: s.district, connected: st.connected, level, video, rate, loss, hand: st.hand, floor: st.floor };
+    node.prev = { name: s.name, district: s.district, connected: st.connected, level, video, rate, loss, rtt, hand: st.hand, floor: st.floor };
   };
 
   const list = new KeyedList(body, { key: (s) => s.site, create: createRow, update });

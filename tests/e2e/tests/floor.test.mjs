@@ -90,6 +90,10 @@ test('the chair gives the floor; sites are heard only with it', { timeout: 240_0
     await until(again, () => (window.dh.errors || []).some((e) => e.code === 'revoked'), undefined,
       'the kicked token is refused (revoked)', 15_000);
 
+    // The wall shows each connected site's round trip, measured from its receiver reports.
+    await until(operator, () => (window.dh.wall || []).some((s) => s.site === 'ba-dinh' && s.connected && s.rtt_ms > 0),
+      undefined, "the operator wall shows ba-dinh's round-trip time", 15_000);
+
     // tay-ho's network drops: its page rejoins by itself; the roll counts one tay-ho, present.
     await sites['tay-ho'].evaluate(() => window.dh.testDropSocket());
     await until(sites['tay-ho'], () => window.dh.reconnects >= 1 && window.dh.state === 'publishing', undefined,

@@ -192,6 +192,8 @@ void peer_disconnect(peer *p, const char *event, const char *reason, int status)
 /* Sends an event to a websocket peer: {"event": name, "data": data} (steals data). */
 void peer_send_event(peer *p, const char *name, json_t *data);
 uint32_t peer_source_for_mid(const peer *p, const char *mid);
+/* Sends the hub's candidates as `trickle` events (then null) for one of the peer's connections. */
+void peer_trickle_local(peer *p, bool subscriber);
 
 /* Protocol front ends. */
 void session_open(hub *h, server_conn *c);

@@ -88,20 +88,24 @@ static void put_local(sdp_session *s, const neg_local *local, sdp_setup setup)
     snprintf(s->msid_semantic, sizeof s->msid_semantic, "WMS *");
 }
 
+void negotiate_candidate(size_t i, const sfu_candidate *in, sdp_candidate *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->foundation, sizeof c->foundation, "%zu", i + 1);
+    c->component = 1;
+    snprintf(c->transport, sizeof c->transport, "udp");
+    /* Host candidates only (lite); earlier addresses are preferred. */
+    c->priority = (126u << 24) | ((uint32_t)(65535 - i) << 8) | 255u;
+    snprintf(c->addr, sizeof c->addr, "%s", in->ip);
+    c->port = in->port;
+    snprintf(c->type, sizeof c->type, "host");
+}
+
 static void put_candidates(sdp_media *m, const neg_local *local)
 {
     m->n_candidates = 0;
-    for (size_t i = 0; i < local->n_cands && i < SDP_MAX_CANDIDATES; i++) {
-        sdp_candidate *c = &m->candidates[m->n_candidates++];
-        snprintf(c->foundation, sizeof c->foundation, "%zu", i + 1);
-        c->component = 1;
-        snprintf(c->transport, sizeof c->transport, "udp");
-        /* Host candidates only (lite); earlier addresses are preferred. */
-        c->priority = (126u << 24) | ((uint32_t)(65535 - i) << 8) | 255u;
-        snprintf(c->addr, sizeof c->addr, "%s", local->cands[i].ip);
-        c->port = local->cands[i].port;
-        snprintf(c->type, sizeof c->type, "host");
-    }
+    for (size_t i = 0; i < local->n_cands && i < SDP_MAX_CANDIDATES; i++)
+        negotiate_candidate(i, &local->cands[i], &m->candidates[m->n_candidates++]);
     m->end_of_candidates = true;
 }
 

@@ -70,6 +70,9 @@ typedef struct neg_slot {
     char track[40];
 } neg_slot;
 
+/* The hub's i-th host candidate (the same in SDP and in trickle events). */
+void negotiate_candidate(size_t i, const sfu_candidate *in, sdp_candidate *out);
+
 /* Payload types the hub uses in its own offers. */
 uint8_t negotiate_pt(codec_id c);
 uint8_t negotiate_rtx_pt(codec_id c);

@@ -239,6 +239,31 @@ void peer_send_event(peer *p, const char *name, json_t *data)
     json_decref(ev);
 }
 
+/* Trickle the other way: the hub's candidates (already in its SDP, since it is ICE-lite and
+ * gathers nothing later) as `trickle` events, then the end of candidates. */
+void peer_trickle_local(peer *p, bool subscriber)
+{
+    if (!p->conn) return;
+    const char *target = subscriber ? "subscriber" : "publisher";
+    const char *mid = subscriber ? (p->n_slots ? p->slots[0].s.mid : NULL)
+                                 : (p->n_tracks ? p->tracks[0].mid : NULL);
+    if (!mid) return;
+    sfu_candidate cands[NEG_MAX_CANDIDATES];
+    size_t n = sfu_candidates(p->h->media, subscriber ? p->sub_worker : p->pub_worker, cands,
+                              NEG_MAX_CANDIDATES);
+    for (size_t i = 0; i < n; i++) {
+        sdp_candidate c;
+        negotiate_candidate(i, &cands[i], &c);
+        char line[200];
+        snprintf(line, sizeof line, "candidate:%s %u %s %u %s %u typ %s", c.foundation, c.component,
+                 c.transport, c.priority, c.addr, c.port, c.type);
+        peer_send_event(p, "trickle",
+                        json_pack("{s:s, s:{s:s, s:s}}", "target", target, "candidate", "candidate",
+                                  line, "sdpMid", mid));
+    }
+    peer_send_event(p, "trickle", json_pack("{s:s, s:n}", "target", target, "candidate"));
+}
+
 static json_t *sources_json(const peer *p)
 {
     json_t *arr = json_array();
@@ -282,6 +307,7 @@ static void send_offer(peer *p)
                     json_pack("{s:i, s:s, s:o}", "revision", (json_int_t)p->revision, "sdp", text,
                               "sources", sources_json(p)));
     free(text);
+    if (p->revision == 1) peer_trickle_local(p, true);
 }
 
 static bool peer_source_bound(const peer *p, uint32_t source)

@@ -223,6 +223,7 @@ static void on_request(hub *h, session *s, const request *r)
         if (!answer) return fail(h, s, r->id, "bad_sdp", err, false);
         reply(s, r, json_pack("{s:s}", "sdp", answer));
         free(answer);
+        peer_trickle_local(s->p, false);
         return;
     }
     case REQ_UNPUBLISH:

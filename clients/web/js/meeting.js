@@ -62,7 +62,9 @@ export class Meeting extends EventTarget {
     this.unsubs = [
       signal.on('subscriber_offer', (d) => this.onOffer(d)),
       signal.on('transport', (d) => this.onTransport(d)),
+      signal.on('trickle', (d) => this.onRemoteCandidate(d)),
     ];
+    this.remoteCandidates = { publisher: [], subscriber: [] };
   }
 
   emit(name, detail) {
@@ -119,6 +121,7 @@ export class Meeting extends EventTarget {
       await pc.setLocalDescription(offer);
       const result = await this.signal.request('publish', { sdp: pc.localDescription.sdp });
       await pc.setRemoteDescription({ type: 'answer', sdp: result.sdp });
+      this.flushRemoteCandidates('publisher');
     } catch (e) {
       pc.close();
       this.publisher = null;
@@ -167,6 +170,7 @@ export class Meeting extends EventTarget {
     }
     const pc = this.subscriber;
     await pc.setRemoteDescription({ type: 'offer', sdp });
+    this.flushRemoteCandidates('subscriber');
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     this.revision = typeof revision === 'number' ? revision : this.revision + 1;
@@ -175,6 +179,22 @@ export class Meeting extends EventTarget {
     const reply = this.signal.request('answer', { revision, sdp: pc.localDescription.sdp });
     this.subTrickle.open();
     await reply;
+  }
+
+  // The hub's candidates (also in its SDP: the hub is ICE-lite). A candidate that arrives before
+  // the description it belongs to waits for it.
+  onRemoteCandidate(data) {
+    const target = data && data.target === 'subscriber' ? 'subscriber' : 'publisher';
+    this.remoteCandidates[target].push(data ? data.candidate : null);
+    this.flushRemoteCandidates(target);
+  }
+
+  flushRemoteCandidates(target) {
+    const pc = target === 'subscriber' ? this.subscriber : this.publisher;
+    if (!pc || !pc.remoteDescription) return;
+    for (const c of this.remoteCandidates[target].splice(0)) {
+      pc.addIceCandidate(c || null).catch(() => { /* duplicates of the SDP's candidates are fine */ });
+    }
   }
 
   onTransport(data) {

@@ -57,6 +57,20 @@ describe('who may do what in a meeting', () => {
     refused(await site.request('roll'), 'forbidden', 'site reads the roll');
   });
 
+  it('trickle goes both ways: the hub sends its candidates after its answer, then null', async () => {
+    const chair = sockets.chair;
+    const answer = ok(await chair.request('publish', { sdp: OFFER }), 'chair publishes');
+    assert.match(answer.sdp, /a=candidate:.* typ host/);
+    const cand = await chair.waitMessage((m) => m.event === 'trickle' && m.data.target === 'publisher' && m.data.candidate,
+      5_000, 'a hub candidate');
+    assert.match(cand.data.candidate.candidate, /^candidate:\d+ 1 udp \d+ \S+ \d+ typ host$/);
+    assert.equal(typeof cand.data.candidate.sdpMid, 'string');
+    await chair.waitMessage((m) => m.event === 'trickle' && m.data.target === 'publisher' && m.data.candidate === null,
+      5_000, 'end of candidates');
+    ok(await chair.request('trickle', { target: 'publisher', candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 53211 typ host', sdpMid: '0' } }), 'client trickles');
+    ok(await chair.request('trickle', { target: 'publisher', candidate: null }), 'client ends');
+  });
+
   it('an observer and a clerk only watch: no publishing, no floor control', async () => {
     refused(await sockets.observer.request('publish', { sdp: OFFER }), 'forbidden', 'observer publishes');
     refused(await sockets.clerk.request('publish', { sdp: OFFER }), 'forbidden', 'clerk publishes');

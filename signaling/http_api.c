@@ -9,6 +9,7 @@
 
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
+#include "signaling/documents.h"
 #include "signaling/hub.h"
 
 static void respond_text(server_http *r, int status, const char *text)
@@ -249,6 +250,7 @@ void http_api_request(hub *h, server_http *r)
     if (strcmp(path, "/health") == 0 && strcmp(method, "GET") == 0) return health(h, r);
     if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) return metrics(h, r);
     if (http_meetings_route(h, r)) return;
+    if (http_documents_route(h, r)) return;
     if (strncmp(path, "/api/meetings/", 14) == 0 && strcmp(method, "GET") == 0) {
         const char *a = path + 14, *slash = strchr(a, '/');
         if (slash && strcmp(slash, "/attendance") == 0 && valid_id(a, (size_t)(slash - a), 64)) {

@@ -12,6 +12,7 @@
 
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
+#include "signaling/documents.h"
 
 static _Atomic(server *) g_wake_target;
 
@@ -64,6 +65,12 @@ static void on_ws_close(void *ud, server_conn *c)
 static void on_http(void *ud, server_http *r)
 {
     http_api_request(ud, r);
+}
+
+/* Only document uploads may be larger than the default 64 KiB. */
+static size_t on_http_body_limit(void *ud, server_http *r, uint64_t announced)
+{
+    return http_documents_body_limit(ud, r, announced);
 }
 
 /* Media events arrive here, on the signaling thread, after a worker woke it. */
@@ -125,6 +132,7 @@ hub *hub_new(const hub_config *cfg)
                           .ws_message = on_ws_message,
                           .ws_close = on_ws_close,
                           .http_request = on_http,
+                          .http_body_limit = on_http_body_limit,
                           .wake = on_wake};
     h->srv = server_new(&sc, &hs);
     if (!h->srv) {

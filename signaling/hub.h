@@ -147,6 +147,18 @@ void meeting_floor_changed(meeting *m);
 void meeting_welcome(meeting *m, peer *p);
 /* Twice a second: the active speaker; once a second: the wall and the roll to chairs/operators. */
 void meeting_tick(meeting *m, int64_t now, bool wall_due);
+/* Documents (meeting_docs.c). */
+typedef struct holdings holdings;
+holdings *meeting_holdings(meeting *m);
+/* A document was uploaded: every participant is told, and pages fetch it in the background. */
+void meeting_document_added(hub *h, const store_document *d);
+/* The meeting's documents, to one peer (on join: a late site fetches what it misses). */
+void meeting_send_documents(meeting *m, peer *p);
+/* A site's page holds document `id`. False when the meeting has no such document. */
+bool meeting_document_held(meeting *m, const peer *p, const char *id);
+/* Per document: how many invited sites hold it and which do not (for chairs and operators). */
+json_t *meeting_documents_status(meeting *m);
+
 /* Index of a site in the wall order (the roll's site-code order), or -1. */
 long meeting_wall_index(meeting *m, const char *site);
 /* The roll as JSON rows (the `roll` reply and event, the attendance route). */

@@ -8,6 +8,7 @@
 
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
+#include "signaling/holdings.h"
 #include "signaling/hub.h"
 
 #define SPEAKER_MIN_LOUDNESS 40 /* 127 - 87 dBov: quieter than this is not speech */
@@ -22,7 +23,9 @@ struct meeting {
     roll *roll;
     uint32_t speaker; /* peer id, 0 = none */
     uint64_t roll_sent;
-    bool stored; /* created in the store: schedule, invited sites, roll kept there */
+    holdings *held;     /* which sites already hold which documents */
+    uint64_t held_sent; /* holdings version last sent to chairs and operators */
+    bool stored;        /* created in the store: schedule, invited sites, roll kept there */
     bool closed;
     int64_t late_after;
 };
@@ -55,7 +58,10 @@ meeting *meeting_get(hub *h, const char *id, bool create)
     }
     m->late_after = start + 300;
     m->roll = roll_new(start, 300);
-    if (!m->roll) {
+    m->held = holdings_new();
+    if (!m->roll || !m->held) {
+        roll_free(m->roll);
+        holdings_free(m->held);
         free(m);
         return NULL;
     }
@@ -95,6 +101,11 @@ floor_state *meeting_floor(meeting *m)
 roll *meeting_roll(meeting *m)
 {
     return m->roll;
+}
+
+holdings *meeting_holdings(meeting *m)
+{
+    return m->held;
 }
 
 bool meeting_stored(const meeting *m)
@@ -167,6 +178,7 @@ static void meeting_drop(hub *h, meeting *m)
     }
     LOGI("meeting", "meeting %s closed (empty)", m->id);
     roll_free(m->roll);
+    holdings_free(m->held);
     free(m);
 }
 
@@ -348,6 +360,7 @@ void meeting_welcome(meeting *m, peer *p)
     for (peer *q = m->peers; q; q = q->next)
         if (q->id == m->speaker) speaker = q;
     peer_send_event(p, "speaker", speaker_json(speaker));
+    meeting_send_documents(m, p);
 }
 
 void meeting_tick(meeting *m, int64_t now, bool wall_due)
@@ -362,13 +375,19 @@ void meeting_tick(meeting *m, int64_t now, bool wall_due)
     bool roll_due = roll_version(m->roll) != m->roll_sent;
     json_t *rows = roll_due ? meeting_roll_json(m, now) : NULL;
     m->roll_sent = roll_version(m->roll);
+    /* Document holdings change as sites fetch; the counts go out with the wall. */
+    bool docs_due = holdings_version(m->held) != m->held_sent || roll_due;
+    json_t *docs = docs_due ? meeting_documents_status(m) : NULL;
+    m->held_sent = holdings_version(m->held);
     for (peer *p = m->peers; p; p = p->next) {
         if (!meeting_may_control(p) || !p->conn) continue;
         peer_send_event(p, "wall", json_pack("{s:O}", "sites", wall));
         if (rows) peer_send_event(p, "roll", json_pack("{s:O}", "rows", rows));
+        if (docs) peer_send_event(p, "documents_status", json_pack("{s:O}", "docs", docs));
     }
     json_decref(wall);
     json_decref(rows);
+    json_decref(docs);
 }
 
 void meeting_free_all(hub *h)

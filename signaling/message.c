@@ -23,6 +23,7 @@ static const struct {
     {"kick", REQ_KICK},
     {"wall", REQ_WALL},
     {"roll", REQ_ROLL},
+    {"document_held", REQ_DOCUMENT_HELD},
 };
 
 static int bad(request_error *err, const char *code, const char *msg)
@@ -102,6 +103,11 @@ static int fields(request *r, request_error *err)
         r->page = (uint32_t)json_integer_value(page);
         return 0;
     }
+    case REQ_DOCUMENT_HELD:
+        r->doc = json_string_value(json_object_get(root, "document"));
+        if (!r->doc || !r->doc[0] || strlen(r->doc) > 32)
+            return bad(err, "bad_request", "document must be a document id");
+        return 0;
     case REQ_UNPUBLISH:
     case REQ_LEAVE:
     case REQ_RAISE_HAND:

@@ -27,6 +27,7 @@ typedef enum {
     REQ_KICK,
     REQ_WALL,
     REQ_ROLL,
+    REQ_DOCUMENT_HELD,
 } request_type;
 
 typedef struct request {
@@ -44,6 +45,7 @@ typedef struct request {
     const char *site;   /* floor_give, floor_take, kick */
     const char *reason; /* kick; "" when absent */
     uint32_t page;      /* wall */
+    const char *doc;    /* document_held */
 } request;
 
 typedef struct request_error {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SERVER_MAX_WS_MESSAGE 65536 /* larger: error too_large, close 1009 */
-#define SERVER_MAX_HTTP_BODY 65536  /* larger: 413 */
+#define SERVER_MAX_HTTP_BODY 65536  /* larger: 413, unless http_body_limit says otherwise */
 
 typedef struct server server;
 typedef struct server_conn server_conn;
@@ -38,6 +38,15 @@ typedef struct server_handlers {
     /* A complete HTTP request that is not a static file. The handler must call
      * server_http_respond() exactly once before returning. */
     void (*http_request)(void *ud, server_http *req);
+    /* Optional. The head of a request announcing a body of more than SERVER_MAX_HTTP_BODY
+     * bytes (`announced`, from Content-Length) is in and no byte of the body has been read; the
+     * method, path, query and headers can be read. Returns the most body bytes this request may
+     * send: a larger announced body is answered 413 unread; 0 keeps SERVER_MAX_HTTP_BODY.
+     * It may instead answer the request now with server_http_respond() (say 401 before a 50 MiB
+     * upload): the body is then not read, the connection is closed after the answer, and
+     * http_request is not called. An accepted body is collected in memory, allocated as it
+     * arrives, handed to http_request whole, and freed after the response. */
+    size_t (*http_body_limit)(void *ud, server_http *req, uint64_t announced);
     /* Runs on the service thread after server_wake() was called from any thread. */
     void (*wake)(void *ud);
 } server_handlers;
@@ -70,5 +79,14 @@ const uint8_t *server_http_body(const server_http *r, size_t *len);
 /* `headers` is extra header lines "Name: value\r\n..." or NULL. */
 void server_http_respond(server_http *r, int status, const char *content_type, const char *headers,
                          const void *body, size_t len);
+/* The same, with `length` bytes of the open file `fd` from `offset` as the body: read and written
+ * a chunk at a time as the client takes them, so a large file is never in memory. The server owns
+ * fd from the call on and closes it when the body is sent or the connection ends (also when the
+ * status carries no body, for HEAD, or on failure). A file that turns out shorter than offset +
+ * length ends the connection early. A client that takes nothing for
+ * SERVER_HTTP_STALL_SECS is dropped. */
+void server_http_respond_file(server_http *r, int status, const char *content_type,
+                              const char *headers, int fd, uint64_t offset, uint64_t length);
+#define SERVER_HTTP_STALL_SECS 60
 
 #endif

@@ -1,6 +1,6 @@
 /* HTTP requests on libwebsockets 4.1: static files from the in-memory table, everything else
  * collected (body included) and handed to handlers.http_request; responses are written as a head
- * now and the body over HTTP_WRITEABLE callbacks. */
+ * now and the body, from memory or from a file, over HTTP_WRITEABLE callbacks. */
 #include "server_internal.h"
 
 #include "sfu/base/log.h"
@@ -11,10 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Bodies declared up to this size are read and dropped before answering 413, so the connection
  * stays in sync and the client reads the answer; larger ones are answered at once and closed. */
 #define HTTP_DRAIN_MAX (1u << 20)
+/* How long a refused body is still read (and dropped) after the answer, see linger(). */
+#define HTTP_LINGER_SECS 5
 
 static const char CSP[] =
     "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob:; "
@@ -32,12 +37,19 @@ struct server_http {
     char *path, *query;
     hdr_copy *hdrs;
     uint8_t *body;
-    size_t body_len;
+    size_t body_len, body_cap;
+    size_t body_limit; /* SERVER_MAX_HTTP_BODY unless handlers.http_body_limit raised it */
     bool head, too_large, close_after, responded, failed;
-    /* The response body still to write. */
+    bool body_unread; /* answered before the body it announced was read */
+    bool lingering;   /* see linger() */
+    time_t linger_until;
+    /* The response body still to write: from memory, */
     const uint8_t *tx;
     uint8_t *tx_owned;
     size_t tx_len, tx_off;
+    /* or from a file (tx_fd >= 0). */
+    int tx_fd;
+    uint64_t tx_foff, tx_fleft;
 };
 
 static void http_free(server_http *r)
@@ -54,6 +66,7 @@ static void http_free(server_http *r)
     free(r->query);
     free(r->body);
     free(r->tx_owned);
+    if (r->tx_fd >= 0) close(r->tx_fd);
     free(r);
 }
 
@@ -106,10 +119,10 @@ static bool status_has_body(int status)
     return status >= 200 && status != 204 && status != 304;
 }
 
-/* Writes the response head now; the body (if any) follows on HTTP_WRITEABLE. */
-static void http_respond_full(server_http *r, int status, const char *ctype, const char *etag,
-                              bool html, const char *headers, const uint8_t *body, size_t len,
-                              bool copy_body)
+/* Writes the response head now, announcing `len` body bytes; false (and r->failed) when it cannot
+ * be written. */
+static bool http_head(server_http *r, int status, const char *ctype, const char *etag, bool html,
+                      const char *headers, uint64_t len)
 {
     r->responded = true;
     struct lws *wsi = r->wsi;
@@ -117,7 +130,7 @@ static void http_respond_full(server_http *r, int status, const char *ctype, con
     unsigned char *buf = malloc(cap);
     if (!buf) {
         r->failed = true;
-        return;
+        return false;
     }
     unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + cap;
     bool has_body = status_has_body(status);
@@ -126,7 +139,8 @@ static void http_respond_full(server_http *r, int status, const char *ctype, con
         bad =
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
                                          (const unsigned char *)ctype, (int)strlen(ctype), &p, end);
-    if (!bad && has_body) bad = lws_add_http_header_content_length(wsi, len, &p, end);
+    if (!bad && has_body)
+        bad = lws_add_http_header_content_length(wsi, (lws_filepos_t)len, &p, end);
     if (!bad) bad = add_header(wsi, "x-content-type-options:", "nosniff", 7, &p, end);
     if (!bad && html) bad = add_header(wsi, "content-security-policy:", CSP, strlen(CSP), &p, end);
     if (!bad && etag) bad = add_header(wsi, "etag:", etag, strlen(etag), &p, end);
@@ -138,9 +152,18 @@ static void http_respond_full(server_http *r, int status, const char *ctype, con
     if (bad) {
         LOGW("http", "cannot write the response head for %s %s", r->method, r->path);
         r->failed = true;
-        return;
+        return false;
     }
-    if (!has_body || r->head || !len) return;
+    return true;
+}
+
+/* Writes the response head now; the body (if any) follows on HTTP_WRITEABLE. */
+static void http_respond_full(server_http *r, int status, const char *ctype, const char *etag,
+                              bool html, const char *headers, const uint8_t *body, size_t len,
+                              bool copy_body)
+{
+    if (!http_head(r, status, ctype, etag, html, headers, len)) return;
+    if (!status_has_body(status) || r->head || !len) return;
     if (copy_body) {
         /* The handler's buffer dies when it returns; the write may take several callbacks. */
         r->tx_owned = malloc(len);
@@ -165,6 +188,30 @@ void server_http_respond(server_http *r, int status, const char *content_type, c
     http_respond_full(r, status, content_type, NULL, false, headers, body, len, true);
 }
 
+void server_http_respond_file(server_http *r, int status, const char *content_type,
+                              const char *headers, int fd, uint64_t offset, uint64_t length)
+{
+    if (!r || r->responded) {
+        LOGW("http", "a second response to one request is ignored");
+        if (fd >= 0) close(fd);
+        return;
+    }
+    if (fd < 0) {
+        LOGW("http", "%s %s: no file to send", r->method, r->path);
+        http_respond_full(r, 500, "text/plain; charset=utf-8", NULL, false, NULL,
+                          (const uint8_t *)"internal error\n", 15, false);
+        return;
+    }
+    if (!http_head(r, status, content_type, NULL, false, headers, length) ||
+        !status_has_body(status) || r->head || !length) {
+        close(fd);
+        return;
+    }
+    r->tx_fd = fd;
+    r->tx_foff = offset;
+    r->tx_fleft = length;
+}
+
 static void respond_text(server_http *r, int status, const char *text)
 {
     http_respond_full(r, status, "text/plain; charset=utf-8", NULL, false, NULL,
@@ -183,7 +230,60 @@ static int http_after_respond(struct lws *wsi, server_pss *p)
     server_http *r = p->req;
     if (!r || !r->responded) return 0; /* still waiting for the body */
     if (r->failed) return -1;
-    if (r->tx_off < r->tx_len || r->close_after) {
+    if (r->tx_off < r->tx_len || r->tx_fd >= 0 || r->close_after) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    return http_finish(wsi, p);
+}
+
+/* The answer to a request whose body was refused unread is out, but the client may still be
+ * sending that body: closing now would make the kernel answer its data with a reset, which can
+ * destroy the answer before the client has read it (curl and browsers then report a broken
+ * connection instead of the 413). So our side is shut and what still comes is read and dropped,
+ * for a few seconds at most (nginx's "lingering close"); then the connection is closed. */
+static int linger(struct lws *wsi, server_http *r)
+{
+    if (!r->body_unread || r->lingering) return -1;
+    int fd = (int)lws_get_socket_fd(wsi);
+    if (fd < 0 || shutdown(fd, SHUT_WR) != 0) return -1;
+    r->lingering = true;
+    r->linger_until = time(NULL) + HTTP_LINGER_SECS;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_LINGER_SECS);
+    return 0;
+}
+
+/* The next chunk of a file body. */
+static int write_file_chunk(server *s, struct lws *wsi, server_pss *p)
+{
+    server_http *r = p->req;
+    size_t n = r->tx_fleft > SERVER_HTTP_CHUNK ? SERVER_HTTP_CHUNK : (size_t)r->tx_fleft;
+    ssize_t got;
+    do
+        got = pread(r->tx_fd, s->wbuf + LWS_PRE, n, (off_t)r->tx_foff);
+    while (got < 0 && errno == EINTR);
+    if (got != (ssize_t)n) {
+        /* Shorter than announced (changed underneath): the client must see a truncated body. */
+        LOGW("http", "%s %s: the file ended early (%s)", r->method, r->path,
+             got < 0 ? strerror(errno) : "short read");
+        return -1;
+    }
+    bool last = (uint64_t)n == r->tx_fleft;
+    if (lws_write(wsi, s->wbuf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+        (int)n)
+        return -1;
+    r->tx_foff += n;
+    r->tx_fleft -= n;
+    if (!last) {
+        /* lws's own timeout from the start of the request would cut a long download: a client
+         * is dropped only when it stops taking bytes. */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, SERVER_HTTP_STALL_SECS);
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    close(r->tx_fd);
+    r->tx_fd = -1;
+    if (r->close_after) {
         lws_callback_on_writable(wsi);
         return 0;
     }
@@ -193,7 +293,8 @@ static int http_after_respond(struct lws *wsi, server_pss *p)
 int server_http_on_writeable(server *s, struct lws *wsi, server_pss *p)
 {
     server_http *r = p->req;
-    if (!r || !r->responded) return 0;
+    if (!r || !r->responded || r->lingering) return 0;
+    if (r->tx_fd >= 0) return write_file_chunk(s, wsi, p);
     if (r->tx_off < r->tx_len) {
         size_t n = r->tx_len - r->tx_off;
         if (n > SERVER_HTTP_CHUNK) n = SERVER_HTTP_CHUNK;
@@ -211,7 +312,7 @@ int server_http_on_writeable(server *s, struct lws *wsi, server_pss *p)
         return http_finish(wsi, p);
     }
     /* Everything is on the wire (lws flushes its own buffer before calling us). */
-    if (r->close_after) return -1;
+    if (r->close_after) return linger(wsi, r);
     return http_finish(wsi, p);
 }
 
@@ -280,6 +381,8 @@ int server_http_begin(server *s, struct lws *wsi, server_pss *p)
     p->req = r;
     r->srv = s;
     r->wsi = wsi;
+    r->tx_fd = -1;
+    r->body_limit = SERVER_MAX_HTTP_BODY;
     snprintf(r->method, sizeof r->method, "%s", method);
     r->head = strcmp(method, "HEAD") == 0;
     r->path = strndup(uri, (size_t)ulen);
@@ -321,12 +424,26 @@ int server_http_begin(server *s, struct lws *wsi, server_pss *p)
      * second before sending the body. A refused body is answered at once instead, unsent. */
     const char *expect = server_http_header(r, "expect");
     bool wants_continue = expect && !strcasecmp(expect, "100-continue");
-    if (clen > SERVER_MAX_HTTP_BODY) {
+    if (clen > SERVER_MAX_HTTP_BODY && s->h.http_body_limit) {
+        size_t limit = s->h.http_body_limit(s->h.ud, r, clen);
+        if (r->responded) {
+            /* Refused before the body: it is not read, so the connection cannot be reused. */
+            r->close_after = true;
+            r->body_unread = true;
+            return http_after_respond(wsi, p);
+        }
+        if (limit > SERVER_MAX_HTTP_BODY) r->body_limit = limit;
+    }
+    if (clen > r->body_limit) {
         r->too_large = true;
         if (clen > HTTP_DRAIN_MAX || wants_continue) {
             LOGI("http", "%s %s: body of %llu bytes refused", r->method, r->path, clen);
             r->close_after = true;
-            respond_text(r, 413, "payload too large\n");
+            r->body_unread = true;
+            char msg[96];
+            snprintf(msg, sizeof msg, "payload too large: at most %zu bytes here\n", r->body_limit);
+            http_respond_full(r, 413, "text/plain; charset=utf-8", NULL, false, NULL,
+                              (const uint8_t *)msg, strlen(msg), true);
             return http_after_respond(wsi, p);
         }
         return 0; /* drained by HTTP_BODY, answered at BODY_COMPLETION */
@@ -351,16 +468,27 @@ int server_http_begin(server *s, struct lws *wsi, server_pss *p)
 int server_http_on_body(server_pss *p, const void *in, size_t len)
 {
     server_http *r = p->req;
+    /* A refused body still coming after the answer: dropped, for a while (see linger()). */
+    if (r && r->lingering) return time(NULL) > r->linger_until ? -1 : 0;
     /* lws reports an explicit "Content-Length: 0" as one empty chunk with in == NULL. */
     if (!r || r->responded || r->too_large || !len) return 0;
-    if (r->body_len + len > SERVER_MAX_HTTP_BODY) {
+    if (len > r->body_limit - r->body_len) {
         /* Only reachable if lws delivered more than was announced; refuse all the same. */
         r->too_large = true;
         return 0;
     }
-    uint8_t *grown = realloc(r->body, r->body_len + len + 1);
-    if (!grown) return -1;
-    r->body = grown;
+    if (r->body_len + len + 1 > r->body_cap) {
+        /* Doubling, so that a 50 MiB body is not copied at every 16 KiB that arrives; the room is
+         * bounded by the limit, not by what the client announced and may never send. */
+        size_t cap = r->body_cap ? r->body_cap : 4096;
+        while (cap < r->body_len + len + 1)
+            cap *= 2;
+        if (cap > r->body_limit + 1) cap = r->body_limit + 1;
+        uint8_t *grown = realloc(r->body, cap);
+        if (!grown) return -1;
+        r->body = grown;
+        r->body_cap = cap;
+    }
     memcpy(r->body + r->body_len, in, len);
     r->body_len += len;
     return 0;
@@ -369,9 +497,10 @@ int server_http_on_body(server_pss *p, const void *in, size_t len)
 int server_http_on_body_done(server *s, struct lws *wsi, server_pss *p)
 {
     server_http *r = p->req;
+    if (r && r->lingering) return -1; /* all of the refused body came: now close */
     if (!r || r->responded) return 0;
     if (r->too_large) {
-        LOGI("http", "%s %s: body over %d bytes refused", r->method, r->path, SERVER_MAX_HTTP_BODY);
+        LOGI("http", "%s %s: body over %zu bytes refused", r->method, r->path, r->body_limit);
         respond_text(r, 413, "payload too large\n");
     } else {
         http_dispatch(s, r);

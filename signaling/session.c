@@ -268,6 +268,10 @@ static void on_request(hub *h, session *s, const request *r)
         if (!control_allowed(h, s, r, "roll")) return;
         return reply(s, r,
                      json_pack("{s:o}", "rows", meeting_roll_json(s->p->m, util_unix_time())));
+    case REQ_DOCUMENT_HELD:
+        if (!meeting_document_held(s->p->m, s->p, r->doc))
+            return fail(h, s, r->id, "not_found", "no such document in this meeting", false);
+        return reply(s, r, NULL);
     case REQ_JOIN:
         return;
     }

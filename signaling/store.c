@@ -80,6 +80,25 @@ static const char *const migrations[] = {
     "  open_since INTEGER,"
     "  PRIMARY KEY (meeting, site)"
     ") STRICT, WITHOUT ROWID;",
+    /* 2: documents. The bytes are files named by their hash; a row is one version. No foreign
+     * key to meetings: a token may name a meeting the hub made on the fly. The rowid orders the
+     * uploads. */
+    "CREATE TABLE documents ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  meeting TEXT NOT NULL,"
+    "  item TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  version INTEGER NOT NULL CHECK (version >= 1),"
+    "  type TEXT NOT NULL,"
+    "  size INTEGER NOT NULL CHECK (size >= 0),"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+    "  uploaded_at INTEGER NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  site TEXT NOT NULL,"
+    "  token_id TEXT NOT NULL,"
+    "  UNIQUE (meeting, title, version)"
+    ") STRICT;"
+    "CREATE INDEX documents_by_sha ON documents (sha256);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

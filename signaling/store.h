@@ -1,6 +1,6 @@
 /* The hub's embedded store: one SQLite file, DIR/dienhong.db, for what must outlive a restart:
- * the sites registry, meetings and their invitations, token revocations, the audit log and
- * attendance.
+ * the sites registry, meetings and their invitations, token revocations, the audit log,
+ * attendance and the documents' metadata (their bytes are files, see documents.h).
  *
  * Used from the signaling thread only (the connection is opened without SQLite's mutexes).
  * Every function returns 0 on success and -1 on failure, with the reason in store_error(), unless
@@ -21,7 +21,7 @@
 #include "signaling/token.h"
 
 #define STORE_FILE_NAME "dienhong.db"
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 #define STORE_CODE_MAX 64       /* site code: [a-z0-9-]{1,64} */
 #define STORE_TEXT_MAX 255      /* site name, district, reason, audit detail: bytes */
@@ -30,6 +30,10 @@
 #define STORE_REF_MAX 64        /* a meeting named by a token: [A-Za-z0-9_-]{1,64} */
 #define STORE_TOKEN_ID_MAX 32   /* a token id: [A-Za-z0-9_-]{1,32} */
 #define STORE_ACTION_MAX 32     /* audit action: [a-z0-9._-]{1,32} */
+#define STORE_DOC_ID_LEN 18     /* "d-" + 16 of [A-Za-z0-9] */
+#define STORE_DOC_TITLE_MAX 255 /* document title: bytes */
+#define STORE_DOC_ITEM_MAX 64   /* agenda item: [A-Za-z0-9_-]{0,64} */
+#define STORE_DOC_TYPE_MAX 63   /* media type: "application/pdf", ... */
 
 typedef struct store store;
 
@@ -200,5 +204,38 @@ int store_attendance_leave_all(store *st, const char *meeting, int64_t now);
 typedef int (*store_attendance_fn)(void *ud, const store_attendance *row);
 int store_attendance_list(store *st, const char *meeting, int64_t now, store_attendance_fn fn,
                           void *ud);
+
+/* ---- Documents: what the chair or an operator uploads to a meeting. ---- */
+
+/* One version of a document. The bytes are stored by their hash (documents.h); several rows may
+ * name the same hash. */
+typedef struct store_document {
+    char id[STORE_DOC_ID_LEN + 1];       /* opaque, random */
+    char meeting[STORE_REF_MAX + 1];     /* any meeting a token may name */
+    char item[STORE_DOC_ITEM_MAX + 1];   /* agenda item, as the uploader gave it; may be "" */
+    char title[STORE_DOC_TITLE_MAX + 1]; /* UTF-8, no control characters, not empty */
+    uint32_t version;                    /* 1, 2, ... per (meeting, title) */
+    char type[STORE_DOC_TYPE_MAX + 1];   /* "application/pdf", "image/png", "image/jpeg" */
+    int64_t size;                        /* bytes */
+    char sha256[65];                     /* 64 lower-case hex digits */
+    int64_t uploaded_at;
+    store_actor uploader;
+} store_document;
+
+/* Adds a version of a document from d->meeting, item, title, type, size, sha256 and uploader:
+ * version 1 for a new title in that meeting, else one more than the newest. Fills in d->id (fresh
+ * and random), d->version and d->uploaded_at (now). When the newest version of that title already
+ * has these very bytes (same hash and type), nothing is added: d is filled from that version and
+ * *same (when not NULL) is set, so that an upload retried after a lost answer makes no new
+ * version. */
+int store_document_add(store *st, store_document *d, int64_t now, bool *same);
+/* 0 and *out filled, 1 when no document has that id, -1 on failure. */
+int store_document_get(store *st, const char *id, store_document *out);
+/* Calls fn for each document of a meeting: titles by their newest upload, newest first, and each
+ * title's versions from the newest down, one after the other. fn returns non-zero to stop. */
+typedef int (*store_document_fn)(void *ud, const store_document *doc);
+int store_document_list(store *st, const char *meeting, store_document_fn fn, void *ud);
+/* How many versions (of any meeting) are stored as these bytes. */
+int store_document_count_sha(store *st, const char *sha256, size_t *n);
 
 #endif

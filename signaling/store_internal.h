@@ -36,6 +36,11 @@ typedef enum {
     SQ_ATT_LEAVE,
     SQ_ATT_LEAVE_ALL,
     SQ_ATT_LIST,
+    SQ_DOC_ADD,
+    SQ_DOC_GET,
+    SQ_DOC_NEWEST,
+    SQ_DOC_LIST,
+    SQ_DOC_COUNT_SHA,
     SQ_COUNT
 } store_sql;
 

@@ -6,6 +6,8 @@ import { t, initI18n, roleLabel } from './i18n.js';
 import { readParams, tokenClaims, parseResolution, wsUrl, wantedCodec, hubBase } from './params.js';
 import { openLocalMedia } from './media.js';
 import { installTestHooks } from './testhooks.js';
+import { mountDocSync } from './docsync.js';
+import { mountDocPanel } from './docpanel.js';
 import { setStatus, setNotice, setConn, TileSet } from './ui.js';
 import { setupSession, recordError, showIdentity } from './pagesession.js';
 import { tileEntries } from './sources.js';
@@ -201,6 +203,8 @@ async function start() {
     renderMedia();
   });
   session.on('speaker', (d) => speaker.update(d));
+  mountDocSync(session, token, dh);
+  mountDocPanel(dh);
   session.on('roll', (d) => roll.update(d));
 
   setStatus('status.connecting');

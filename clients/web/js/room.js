@@ -9,6 +9,7 @@ import { readParams, tokenClaims, parseResolution, wsUrl, wantedCodec } from './
 import { canPublish } from './meeting.js';
 import { openLocalMedia, stopStream } from './media.js';
 import { installTestHooks } from './testhooks.js';
+import { mountDocSync } from './docsync.js';
 import { setStatus, setNotice, setConn, TileSet } from './ui.js';
 import { setupSession, recordError, showIdentity } from './pagesession.js';
 import { tileEntries } from './sources.js';
@@ -227,6 +228,7 @@ async function start() {
   session.on('floor', onFloor);
   session.on('wall', onWall);
   session.on('speaker', (d) => speaker.update(d));
+  mountDocSync(session, token, dh);
 
   setStatus('status.connecting');
   let info;

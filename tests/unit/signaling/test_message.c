@@ -34,7 +34,10 @@ static const row rows[] = {
     {"{\"id\":15,\"type\":\"kick\",\"site\":\"tay-ho\",\"reason\":\"x\"}", NULL, REQ_KICK, true},
     {"{\"id\":16,\"type\":\"wall\",\"page\":2}", NULL, REQ_WALL, true},
     {"{\"id\":17,\"type\":\"roll\"}", NULL, REQ_ROLL, true},
+    {"{\"id\":18,\"type\":\"document_held\",\"document\":\"d-abcdefghijklmnop\"}", NULL,
+     REQ_DOCUMENT_HELD, true},
     /* refusals */
+    {"{\"id\":18,\"type\":\"document_held\"}", "bad_request", 0, true},
     {"{\"id\":12,\"type\":\"floor_give\"}", "bad_request", 0, true},
     {"{\"id\":12,\"type\":\"floor_give\",\"site\":\"\"}", "bad_request", 0, true},
     {"{\"id\":15,\"type\":\"kick\",\"site\":\"a\",\"reason\":3}", "bad_request", 0, true},

@@ -1,0 +1,65 @@
+// Paperless meeting, distribution: the chair uploads a multi-page PDF; every site's page fetches
+// it in the background and says so before anyone presents it; the chair sees 3/3; a site that joins
+// late gets it too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { withSession, meetingPageUrl } from '../lib/meeting.mjs';
+import { makePdf } from '../lib/pdf.mjs';
+
+const SITES = ['ba-dinh', 'hoan-kiem', 'tay-ho'];
+
+async function until(page, fn, arg, what, timeout = 20_000) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout, polling: 250 });
+  } catch {
+    const dh = await page.evaluate(() => ({ docs: window.dh.documents, status: window.dh.documentsStatus, errors: window.dh.errors })).catch(() => null);
+    throw new Error(`not within ${timeout} ms: ${what}\n  ${JSON.stringify(dh).slice(0, 800)}`);
+  }
+}
+
+test('a document reaches every site before it is presented', { timeout: 180_000 }, async () => {
+  await withSession('documents', async ({ hub, browser }) => {
+    const meeting = 'e2e-docs';
+    const chairTok = await hub.token({ meeting, role: 'chair' });
+    const siteTok = Object.fromEntries(await Promise.all(SITES.concat(['long-bien']).map(async (s) => [s, await hub.token({ meeting, role: 'site', site: s })])));
+    const chair = await browser.open('chair', meetingPageUrl(hub, 'chair', { token: chairTok, name: 'Chủ tọa' }));
+    const opTok = await hub.token({ meeting, role: 'operator' });
+    const operator = await browser.open('operator', meetingPageUrl(hub, 'operator', { token: opTok, name: 'Điều hành' }));
+    const sites = {};
+    for (const s of SITES) sites[s] = await browser.open(`site-${s}`, meetingPageUrl(hub, 'site', { token: siteTok[s], name: s }));
+    for (const s of SITES) await until(sites[s], () => window.dh.state === 'publishing' || window.dh.state === 'joined', undefined, `${s} joined`);
+
+    const pdf = makePdf(8, { label: 'Báo cáo kinh tế - xã hội' });
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    const up = await fetch(`${hub.url}/api/meetings/${meeting}/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${chairTok}`, 'content-type': 'application/pdf', 'x-document-title': encodeURIComponent('Báo cáo quý III') },
+      body: pdf,
+    });
+    const text = await up.text();
+    assert.equal(up.status, 201, text);
+    const doc = JSON.parse(text);
+    assert.equal(doc.sha256, sha);
+
+    // Every site holds it (fetched in the background and checked against its hash).
+    for (const s of SITES) {
+      await until(sites[s], (id) => (window.dh.documents || []).some((d) => d.id === id && d.held), doc.id, `${s} holds the document`);
+    }
+    // The chair sees who holds it: 3 of 3, nobody missing.
+    await until(chair, (id) => (window.dh.documentsStatus || []).some((d) => d.id === id && d.held === 3 && d.total === 3 && d.missing_count === 0),
+      doc.id, 'the chair sees 3/3');
+
+    // The operator's page shows it.
+    await until(operator, (id) => (document.querySelector(`#docs-list li[data-doc="${id}"]`)?.textContent || '').includes('3/3'),
+      doc.id, "the operator's documents panel shows 3/3");
+
+    // A site that joins late fetches what it missed; the count follows.
+    const late = await browser.open('site-long-bien', meetingPageUrl(hub, 'site', { token: siteTok['long-bien'], name: 'long-bien' }));
+    await until(late, (id) => (window.dh.documents || []).some((d) => d.id === id && d.held), doc.id, 'the late site holds the document');
+    await until(chair, (id) => (window.dh.documentsStatus || []).some((d) => d.id === id && d.held === 4 && d.total === 4),
+      doc.id, 'the chair sees 4/4');
+    const bytes = await late.evaluate((id) => window.dh.documentBytes(id)?.byteLength, doc.id);
+    assert.equal(bytes, pdf.length, 'the late site holds the whole file');
+  });
+});

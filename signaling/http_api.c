@@ -241,6 +241,21 @@ static void attendance(hub *h, server_http *r, const char *mid)
     free(out);
 }
 
+/* GET /api/meetings/{meeting}/votes: results and ballots, for those who run or record it. */
+static void votes(hub *h, server_http *r, const char *mid)
+{
+    token_claims c;
+    int st = authorize(h, r, mid, &c);
+    if (st) return respond_text(r, st, "not allowed\n");
+    if (c.role != ROLE_CHAIR && c.role != ROLE_OPERATOR && c.role != ROLE_CLERK)
+        return respond_text(r, 403, "only the chair, operators and clerks read the votes\n");
+    json_t *doc = json_pack("{s:s, s:o}", "meeting", mid, "votes", votes_json(h, mid));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    server_http_respond(r, 200, "application/json", NULL, text, strlen(text));
+    free(text);
+    json_decref(doc);
+}
+
 void http_api_request(hub *h, server_http *r)
 {
     h->counters.http_requests++;
@@ -257,6 +272,11 @@ void http_api_request(hub *h, server_http *r)
             memcpy(mid, a, (size_t)(slash - a));
             mid[slash - a] = '\0';
             return attendance(h, r, mid);
+        }
+        if (slash && strcmp(slash, "/votes") == 0 && valid_id(a, (size_t)(slash - a), 64)) {
+            memcpy(mid, a, (size_t)(slash - a));
+            mid[slash - a] = '\0';
+            return votes(h, r, mid);
         }
     }
     if (split_path(path, "/whip/", mid, res))

@@ -159,6 +159,30 @@ bool meeting_document_held(meeting *m, const peer *p, const char *id);
 /* Per document: how many invited sites hold it and which do not (for chairs and operators). */
 json_t *meeting_documents_status(meeting *m);
 
+/* Presenting (present.c): the document on screen and its page, for everyone. */
+typedef struct presenting_state {
+    char doc[32]; /* "" = nothing presented */
+    char title[256];
+    uint32_t page;
+} presenting_state;
+presenting_state *meeting_presenting(meeting *m);
+/* 0, or an error code ("not_found", "bad_request") with a message. */
+const char *meeting_present(meeting *m, const char *doc, uint32_t page, const char **msg);
+const char *meeting_present_page(meeting *m, uint32_t page, const char **msg);
+void meeting_present_stop(meeting *m);
+void meeting_send_presenting(meeting *m, peer *p);
+
+/* Votes (votes.c): one open at a time; each site votes once (the store's key enforces it). */
+char *meeting_open_vote(meeting *m); /* the open vote's id, "" when none (char[16]) */
+const char *meeting_vote_open(meeting *m, const peer *by, const char *question, const char *item,
+                              char *id_out, size_t cap, const char **msg);
+const char *meeting_vote_cast(meeting *m, const peer *p, const char *vote, const char *choice,
+                              const char **msg);
+const char *meeting_vote_close(meeting *m, const char *vote, const char **msg);
+void meeting_send_vote(meeting *m, peer *p);
+/* GET /api/meetings/{m}/votes: every vote of a meeting with its ballots. */
+json_t *votes_json(hub *h, const char *meeting_id);
+
 /* Index of a site in the wall order (the roll's site-code order), or -1. */
 long meeting_wall_index(meeting *m, const char *site);
 /* The roll as JSON rows (the `roll` reply and event, the attendance route). */

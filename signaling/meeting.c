@@ -23,7 +23,9 @@ struct meeting {
     roll *roll;
     uint32_t speaker; /* peer id, 0 = none */
     uint64_t roll_sent;
-    holdings *held;     /* which sites already hold which documents */
+    holdings *held; /* which sites already hold which documents */
+    presenting_state presenting;
+    char open_vote[16];
     uint64_t held_sent; /* holdings version last sent to chairs and operators */
     bool stored;        /* created in the store: schedule, invited sites, roll kept there */
     bool closed;
@@ -106,6 +108,16 @@ roll *meeting_roll(meeting *m)
 holdings *meeting_holdings(meeting *m)
 {
     return m->held;
+}
+
+presenting_state *meeting_presenting(meeting *m)
+{
+    return &m->presenting;
+}
+
+char *meeting_open_vote(meeting *m)
+{
+    return m->open_vote;
 }
 
 bool meeting_stored(const meeting *m)
@@ -361,6 +373,8 @@ void meeting_welcome(meeting *m, peer *p)
         if (q->id == m->speaker) speaker = q;
     peer_send_event(p, "speaker", speaker_json(speaker));
     meeting_send_documents(m, p);
+    meeting_send_presenting(m, p);
+    meeting_send_vote(m, p);
 }
 
 void meeting_tick(meeting *m, int64_t now, bool wall_due)

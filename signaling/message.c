@@ -24,7 +24,29 @@ static const struct {
     {"wall", REQ_WALL},
     {"roll", REQ_ROLL},
     {"document_held", REQ_DOCUMENT_HELD},
+    {"present", REQ_PRESENT},
+    {"present_page", REQ_PRESENT_PAGE},
+    {"present_stop", REQ_PRESENT_STOP},
+    {"vote_open", REQ_VOTE_OPEN},
+    {"vote_cast", REQ_VOTE_CAST},
+    {"vote_close", REQ_VOTE_CLOSE},
 };
+
+/* A page number: 1 .. 100000. */
+static bool page_of(json_t *root, uint32_t *out)
+{
+    json_t *p = json_object_get(root, "page");
+    if (!json_is_integer(p) || json_integer_value(p) < 1 || json_integer_value(p) > 100000)
+        return false;
+    *out = (uint32_t)json_integer_value(p);
+    return true;
+}
+
+static bool short_string(json_t *root, const char *key, size_t max, const char **out)
+{
+    *out = json_string_value(json_object_get(root, key));
+    return *out && (*out)[0] && strlen(*out) <= max;
+}
 
 static int bad(request_error *err, const char *code, const char *msg)
 {
@@ -108,6 +130,29 @@ static int fields(request *r, request_error *err)
         if (!r->doc || !r->doc[0] || strlen(r->doc) > 32)
             return bad(err, "bad_request", "document must be a document id");
         return 0;
+    case REQ_PRESENT:
+        if (!short_string(root, "document", 32, &r->doc) || !page_of(root, &r->page))
+            return bad(err, "bad_request", "present needs a document id and a page from 1");
+        return 0;
+    case REQ_PRESENT_PAGE:
+        if (!page_of(root, &r->page)) return bad(err, "bad_request", "page must be 1 or more");
+        return 0;
+    case REQ_VOTE_OPEN:
+        r->item = "";
+        if (!short_string(root, "question", MESSAGE_MAX_NAME_BYTES, &r->question) ||
+            !opt_string(root, "item", &r->item) || strlen(r->item) > 64)
+            return bad(err, "bad_request", "vote_open needs a question (and an optional item)");
+        return 0;
+    case REQ_VOTE_CAST:
+        if (!short_string(root, "vote", 16, &r->vote) ||
+            !short_string(root, "choice", 16, &r->choice))
+            return bad(err, "bad_request", "vote_cast needs a vote id and a choice");
+        return 0;
+    case REQ_VOTE_CLOSE:
+        if (!short_string(root, "vote", 16, &r->vote))
+            return bad(err, "bad_request", "vote_close needs a vote id");
+        return 0;
+    case REQ_PRESENT_STOP:
     case REQ_UNPUBLISH:
     case REQ_LEAVE:
     case REQ_RAISE_HAND:

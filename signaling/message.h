@@ -28,6 +28,12 @@ typedef enum {
     REQ_WALL,
     REQ_ROLL,
     REQ_DOCUMENT_HELD,
+    REQ_PRESENT,
+    REQ_PRESENT_PAGE,
+    REQ_PRESENT_STOP,
+    REQ_VOTE_OPEN,
+    REQ_VOTE_CAST,
+    REQ_VOTE_CLOSE,
 } request_type;
 
 typedef struct request {
@@ -39,13 +45,17 @@ typedef struct request {
     const char *name;    /* join; "" when absent */
     const char *sdp;     /* publish, answer */
     size_t sdp_len;
-    uint32_t revision;  /* answer */
-    const char *target; /* trickle: "publisher" or "subscriber" */
-    const char *mid;    /* keyframe */
-    const char *site;   /* floor_give, floor_take, kick */
-    const char *reason; /* kick; "" when absent */
-    uint32_t page;      /* wall */
-    const char *doc;    /* document_held */
+    uint32_t revision;    /* answer */
+    const char *target;   /* trickle: "publisher" or "subscriber" */
+    const char *mid;      /* keyframe */
+    const char *site;     /* floor_give, floor_take, kick */
+    const char *reason;   /* kick; "" when absent */
+    uint32_t page;        /* wall */
+    const char *doc;      /* document_held, present */
+    const char *question; /* vote_open */
+    const char *item;     /* vote_open; "" when absent */
+    const char *vote;     /* vote_cast, vote_close */
+    const char *choice;   /* vote_cast */
 } request;
 
 typedef struct request_error {

@@ -272,6 +272,45 @@ static void on_request(hub *h, session *s, const request *r)
         if (!meeting_document_held(s->p->m, s->p, r->doc))
             return fail(h, s, r->id, "not_found", "no such document in this meeting", false);
         return reply(s, r, NULL);
+    case REQ_PRESENT:
+    case REQ_PRESENT_PAGE:
+    case REQ_PRESENT_STOP: {
+        if (!control_allowed(h, s, r, "present")) return;
+        const char *msg = NULL, *code = NULL;
+        if (r->type == REQ_PRESENT)
+            code = meeting_present(s->p->m, r->doc, r->page, &msg);
+        else if (r->type == REQ_PRESENT_PAGE)
+            code = meeting_present_page(s->p->m, r->page, &msg);
+        else
+            meeting_present_stop(s->p->m);
+        if (code) return fail(h, s, r->id, code, msg, false);
+        return reply(s, r, NULL);
+    }
+    case REQ_VOTE_OPEN:
+    case REQ_VOTE_CLOSE: {
+        if (s->p->role != ROLE_CHAIR) {
+            hub_audit(h, meeting_id(s->p->m), s->p, "refused", "vote");
+            return fail(h, s, r->id, "forbidden", "only the chair opens and closes votes", false);
+        }
+        const char *msg = NULL, *code;
+        char id[16] = "";
+        if (r->type == REQ_VOTE_OPEN)
+            code = meeting_vote_open(s->p->m, s->p, r->question, r->item, id, sizeof id, &msg);
+        else
+            code = meeting_vote_close(s->p->m, r->vote, &msg);
+        if (code) return fail(h, s, r->id, code, msg, false);
+        return reply(s, r, r->type == REQ_VOTE_OPEN ? json_pack("{s:s}", "vote", id) : NULL);
+    }
+    case REQ_VOTE_CAST: {
+        if (s->p->role != ROLE_SITE) {
+            hub_audit(h, meeting_id(s->p->m), s->p, "refused", "vote_cast");
+            return fail(h, s, r->id, "forbidden", "only sites vote", false);
+        }
+        const char *msg = NULL;
+        const char *code = meeting_vote_cast(s->p->m, s->p, r->vote, r->choice, &msg);
+        if (code) return fail(h, s, r->id, code, msg, false);
+        return reply(s, r, NULL);
+    }
     case REQ_JOIN:
         return;
     }

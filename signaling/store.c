@@ -99,6 +99,24 @@ static const char *const migrations[] = {
     "  UNIQUE (meeting, title, version)"
     ") STRICT;"
     "CREATE INDEX documents_by_sha ON documents (sha256);",
+    /* 3: votes and their ballots; one ballot per site and vote, enforced by the key. */
+    "CREATE TABLE votes ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  meeting TEXT NOT NULL,"
+    "  item TEXT NOT NULL,"
+    "  question TEXT NOT NULL,"
+    "  opened_at INTEGER NOT NULL,"
+    "  closed_at INTEGER NOT NULL DEFAULT 0,"
+    "  eligible INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE INDEX votes_by_meeting ON votes (meeting);"
+    "CREATE TABLE ballots ("
+    "  vote TEXT NOT NULL REFERENCES votes (id),"
+    "  site TEXT NOT NULL,"
+    "  choice TEXT NOT NULL CHECK (choice IN ('agree', 'disagree', 'abstain')),"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (vote, site)"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

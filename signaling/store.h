@@ -21,7 +21,7 @@
 #include "signaling/token.h"
 
 #define STORE_FILE_NAME "dienhong.db"
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 #define STORE_CODE_MAX 64       /* site code: [a-z0-9-]{1,64} */
 #define STORE_TEXT_MAX 255      /* site name, district, reason, audit detail: bytes */
@@ -237,5 +237,33 @@ typedef int (*store_document_fn)(void *ud, const store_document *doc);
 int store_document_list(store *st, const char *meeting, store_document_fn fn, void *ud);
 /* How many versions (of any meeting) are stored as these bytes. */
 int store_document_count_sha(store *st, const char *sha256, size_t *n);
+
+/* ---- Votes: agree / disagree / abstain, one ballot per site. ---- */
+
+#define STORE_VOTE_ID_LEN 10 /* "v-" + 8 of [A-Za-z0-9] */
+
+typedef struct store_vote {
+    char id[STORE_VOTE_ID_LEN + 1];
+    char meeting[STORE_REF_MAX + 1];
+    char item[STORE_REF_MAX + 1];
+    char question[STORE_TEXT_MAX + 1];
+    int64_t opened_at, closed_at; /* closed_at 0 while open */
+    uint32_t eligible;            /* sites that could vote when it closed */
+    uint32_t agree, disagree, abstain;
+} store_vote;
+
+/* Records a new vote from v->meeting, item, question; fills v->id and v->opened_at (now). */
+int store_vote_open(store *st, store_vote *v, int64_t now);
+/* 0 when recorded, 1 when this site has already voted on it, -1 on failure (unknown or closed
+ * vote, bad choice). */
+int store_vote_cast(store *st, const char *vote, const char *site, const char *choice, int64_t at);
+/* Closes it and fills the counts. */
+int store_vote_close(store *st, store_vote *v, uint32_t eligible, int64_t now);
+/* Fills the counts (and the rest) of one vote. 1 when unknown. */
+int store_vote_get(store *st, const char *id, store_vote *out);
+typedef int (*store_vote_fn)(void *ud, const store_vote *v);
+int store_vote_list(store *st, const char *meeting, store_vote_fn fn, void *ud);
+typedef int (*store_ballot_fn)(void *ud, const char *site, const char *choice, int64_t at);
+int store_vote_ballots(store *st, const char *vote, store_ballot_fn fn, void *ud);
 
 #endif

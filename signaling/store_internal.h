@@ -41,6 +41,12 @@ typedef enum {
     SQ_DOC_NEWEST,
     SQ_DOC_LIST,
     SQ_DOC_COUNT_SHA,
+    SQ_VOTE_ADD,
+    SQ_VOTE_CAST,
+    SQ_VOTE_CLOSE,
+    SQ_VOTE_GET,
+    SQ_VOTE_LIST,
+    SQ_VOTE_BALLOTS,
     SQ_COUNT
 } store_sql;
 

@@ -661,7 +661,9 @@ static void test_migration(void)
     snprintf(path, sizeof path, "%s/" STORE_FILE_NAME, dir);
     sqlite3 *db = NULL;
     CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
-    CHECK_EQ(sqlite3_exec(db, "DROP TABLE documents; DELETE FROM schema_version WHERE version = 2;",
+    CHECK_EQ(sqlite3_exec(db,
+                          "DROP TABLE documents; DROP TABLE ballots; DROP TABLE votes; "
+                          "DELETE FROM schema_version WHERE version >= 2;",
                           NULL, NULL, NULL),
              SQLITE_OK);
     sqlite3_close(db);
@@ -677,7 +679,7 @@ static void test_migration(void)
         sqlite3_prepare_v2(db, "SELECT group_concat(version) FROM schema_version", -1, &s, NULL),
         SQLITE_OK);
     CHECK_EQ(sqlite3_step(s), SQLITE_ROW);
-    CHECK_STR((const char *)sqlite3_column_text(s, 0), "1,2");
+    CHECK_STR((const char *)sqlite3_column_text(s, 0), "1,2,3");
     sqlite3_finalize(s);
     sqlite3_close(db);
 }

@@ -123,6 +123,11 @@ static void static_walk(static_files *s, const char *fs_dir, const char *url_dir
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue; /* ".", "..", and hidden files alike */
+        /* The pages' npm install (pdf.js) lives beside them: only what setup copies into vendor/
+         * is served, never the packages themselves or their manifests. */
+        if (strcmp(e->d_name, "node_modules") == 0 || strcmp(e->d_name, "package.json") == 0 ||
+            strcmp(e->d_name, "package-lock.json") == 0)
+            continue;
         char fs_path[4096], url[4096];
         if (snprintf(fs_path, sizeof fs_path, "%s/%s", fs_dir, e->d_name) >= (int)sizeof fs_path ||
             snprintf(url, sizeof url, "%s/%s", url_dir, e->d_name) >= (int)sizeof url)

@@ -10,6 +10,7 @@ import { canPublish } from './meeting.js';
 import { openLocalMedia, stopStream } from './media.js';
 import { installTestHooks } from './testhooks.js';
 import { mountDocSync } from './docsync.js';
+import { mountViewer } from './viewer.js';
 import { setStatus, setNotice, setConn, TileSet } from './ui.js';
 import { setupSession, recordError, showIdentity } from './pagesession.js';
 import { tileEntries } from './sources.js';
@@ -229,6 +230,7 @@ async function start() {
   session.on('wall', onWall);
   session.on('speaker', (d) => speaker.update(d));
   mountDocSync(session, token, dh);
+  mountViewer({ dh, session, root: $('viewer'), chair: page === 'chair' });
 
   setStatus('status.connecting');
   let info;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { withSession, meetingPageUrl } from '../lib/meeting.mjs';
 import { makePdf } from '../lib/pdf.mjs';
+import { artifactPath } from '../lib/artifacts.mjs';
 
 const SITES = ['ba-dinh', 'hoan-kiem', 'tay-ho'];
 
@@ -30,7 +31,7 @@ test('a document reaches every site before it is presented', { timeout: 180_000 
     for (const s of SITES) sites[s] = await browser.open(`site-${s}`, meetingPageUrl(hub, 'site', { token: siteTok[s], name: s }));
     for (const s of SITES) await until(sites[s], () => window.dh.state === 'publishing' || window.dh.state === 'joined', undefined, `${s} joined`);
 
-    const pdf = makePdf(8, { label: 'Báo cáo kinh tế - xã hội' });
+    const pdf = makePdf(8, { label: 'Bao cao kinh te - xa hoi' });
     const sha = createHash('sha256').update(pdf).digest('hex');
     const up = await fetch(`${hub.url}/api/meetings/${meeting}/documents`, {
       method: 'POST',
@@ -54,6 +55,37 @@ test('a document reaches every site before it is presented', { timeout: 180_000 
     await until(operator, (id) => (document.querySelector(`#docs-list li[data-doc="${id}"]`)?.textContent || '').includes('3/3'),
       doc.id, "the operator's documents panel shows 3/3");
 
+    // The chair presents it and turns to page 3: every site's viewer shows page 3.
+    await chair.evaluate((id) => window.dh.present(id, 1), doc.id);
+    for (const s of SITES) {
+      await sites[s].evaluate(() => {
+        window.__page3At = 0;
+        window.addEventListener('dh:change', () => {
+          if (!window.__page3At && window.dh.viewer?.page === 3) window.__page3At = Date.now();
+        });
+      });
+    }
+    const turned = Date.now();
+    await chair.evaluate(() => window.dh.presentPage(3));
+    for (const s of SITES) {
+      await until(sites[s], (id) => window.dh.viewer?.document === id && window.dh.viewer.page === 3 && window.dh.viewer.pages === 8,
+        doc.id, `${s} shows page 3 of 8`, 10_000);
+    }
+    const lags = [];
+    for (const s of SITES) lags.push((await sites[s].evaluate(() => window.__page3At)) - turned);
+    // A figure, not an assertion: this machine runs the hub and seven tabs on two cores.
+    console.log(`# page 3 rendered on every site ${Math.max(...lags)} ms after the chair turned (per site: ${lags.join(', ')} ms)`);
+    for (const s of SITES) await sites[s].locator('#viewer').screenshot({ path: artifactPath(`documents-${s}-page3.png`) });
+
+    // A site browses on its own to page 5, then returns to the presenter with one click.
+    await sites['ba-dinh'].evaluate(() => window.dh.viewerGoto(5));
+    await until(sites['ba-dinh'], () => window.dh.viewer.page === 5 && window.dh.viewer.following === false, undefined, 'ba-dinh browses to 5');
+    await chair.evaluate(() => window.dh.presentPage(4));
+    await until(sites['tay-ho'], () => window.dh.viewer.page === 4, undefined, 'tay-ho follows to 4');
+    assert.equal(await sites['ba-dinh'].evaluate(() => window.dh.viewer.page), 5, 'a browsing site is not pulled away');
+    await sites['ba-dinh'].evaluate(() => window.dh.viewerFollow());
+    await until(sites['ba-dinh'], () => window.dh.viewer.page === 4 && window.dh.viewer.following === true, undefined, 'ba-dinh back with the presenter');
+
     // A site that joins late fetches what it missed; the count follows.
     const late = await browser.open('site-long-bien', meetingPageUrl(hub, 'site', { token: siteTok['long-bien'], name: 'long-bien' }));
     await until(late, (id) => (window.dh.documents || []).some((d) => d.id === id && d.held), doc.id, 'the late site holds the document');
@@ -61,5 +93,7 @@ test('a document reaches every site before it is presented', { timeout: 180_000 
       doc.id, 'the chair sees 4/4');
     const bytes = await late.evaluate((id) => window.dh.documentBytes(id)?.byteLength, doc.id);
     assert.equal(bytes, pdf.length, 'the late site holds the whole file');
+    await until(late, (id) => window.dh.viewer?.document === id && window.dh.viewer.page === 4, doc.id,
+      "the late site shows the presenter's page");
   });
 });

@@ -241,15 +241,16 @@ static void attendance(hub *h, server_http *r, const char *mid)
     free(out);
 }
 
-/* GET /api/meetings/{meeting}/votes: results and ballots, for those who run or record it. */
-static void votes(hub *h, server_http *r, const char *mid)
+/* GET /api/meetings/{meeting}/votes and /record: for those who run or record the meeting. */
+static void clerk_json(hub *h, server_http *r, const char *mid, bool record)
 {
     token_claims c;
     int st = authorize(h, r, mid, &c);
     if (st) return respond_text(r, st, "not allowed\n");
     if (c.role != ROLE_CHAIR && c.role != ROLE_OPERATOR && c.role != ROLE_CLERK)
-        return respond_text(r, 403, "only the chair, operators and clerks read the votes\n");
-    json_t *doc = json_pack("{s:s, s:o}", "meeting", mid, "votes", votes_json(h, mid));
+        return respond_text(r, 403, "only the chair, operators and clerks read this\n");
+    json_t *doc = record ? record_json(h, mid)
+                         : json_pack("{s:s, s:o}", "meeting", mid, "votes", votes_json(h, mid));
     char *text = json_dumps(doc, JSON_COMPACT);
     server_http_respond(r, 200, "application/json", NULL, text, strlen(text));
     free(text);
@@ -273,10 +274,11 @@ void http_api_request(hub *h, server_http *r)
             mid[slash - a] = '\0';
             return attendance(h, r, mid);
         }
-        if (slash && strcmp(slash, "/votes") == 0 && valid_id(a, (size_t)(slash - a), 64)) {
+        if (slash && (strcmp(slash, "/votes") == 0 || strcmp(slash, "/record") == 0) &&
+            valid_id(a, (size_t)(slash - a), 64)) {
             memcpy(mid, a, (size_t)(slash - a));
             mid[slash - a] = '\0';
-            return votes(h, r, mid);
+            return clerk_json(h, r, mid, strcmp(slash, "/record") == 0);
         }
     }
     if (split_path(path, "/whip/", mid, res))

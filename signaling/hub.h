@@ -183,6 +183,15 @@ void meeting_send_vote(meeting *m, peer *p);
 /* GET /api/meetings/{m}/votes: every vote of a meeting with its ballots. */
 json_t *votes_json(hub *h, const char *meeting_id);
 
+/* Agenda (agenda.c). */
+int *meeting_agenda_current(meeting *m);
+void meeting_send_agenda(meeting *m, peer *p);
+const char *meeting_agenda_set(meeting *m, hub *h, json_t *items, const char **msg);
+const char *meeting_agenda_go(meeting *m, hub *h, uint32_t index, const char **msg);
+json_t *agenda_json(hub *h, const char *meeting_id);
+/* The meeting record: agenda, documents with hashes, votes with ballots, attendance. */
+json_t *record_json(hub *h, const char *meeting_id);
+
 /* Index of a site in the wall order (the roll's site-code order), or -1. */
 long meeting_wall_index(meeting *m, const char *site);
 /* The roll as JSON rows (the `roll` reply and event, the attendance route). */

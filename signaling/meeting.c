@@ -26,6 +26,7 @@ struct meeting {
     holdings *held; /* which sites already hold which documents */
     presenting_state presenting;
     char open_vote[16];
+    int agenda_current;
     uint64_t held_sent; /* holdings version last sent to chairs and operators */
     bool stored;        /* created in the store: schedule, invited sites, roll kept there */
     bool closed;
@@ -118,6 +119,11 @@ presenting_state *meeting_presenting(meeting *m)
 char *meeting_open_vote(meeting *m)
 {
     return m->open_vote;
+}
+
+int *meeting_agenda_current(meeting *m)
+{
+    return &m->agenda_current;
 }
 
 bool meeting_stored(const meeting *m)
@@ -375,6 +381,7 @@ void meeting_welcome(meeting *m, peer *p)
     meeting_send_documents(m, p);
     meeting_send_presenting(m, p);
     meeting_send_vote(m, p);
+    meeting_send_agenda(m, p);
 }
 
 void meeting_tick(meeting *m, int64_t now, bool wall_due)

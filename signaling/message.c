@@ -30,6 +30,8 @@ static const struct {
     {"vote_open", REQ_VOTE_OPEN},
     {"vote_cast", REQ_VOTE_CAST},
     {"vote_close", REQ_VOTE_CLOSE},
+    {"agenda_set", REQ_AGENDA_SET},
+    {"agenda_go", REQ_AGENDA_GO},
 };
 
 /* A page number: 1 .. 100000. */
@@ -152,6 +154,17 @@ static int fields(request *r, request_error *err)
         if (!short_string(root, "vote", 16, &r->vote))
             return bad(err, "bad_request", "vote_close needs a vote id");
         return 0;
+    case REQ_AGENDA_SET:
+        r->items = json_object_get(root, "items");
+        if (!json_is_array(r->items)) return bad(err, "bad_request", "items must be an array");
+        return 0;
+    case REQ_AGENDA_GO: {
+        json_t *ix = json_object_get(root, "index");
+        if (!json_is_integer(ix) || json_integer_value(ix) < 0 || json_integer_value(ix) > 1000)
+            return bad(err, "bad_request", "index must be 0 or more");
+        r->index = (uint32_t)json_integer_value(ix);
+        return 0;
+    }
     case REQ_PRESENT_STOP:
     case REQ_UNPUBLISH:
     case REQ_LEAVE:

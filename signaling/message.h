@@ -34,6 +34,8 @@ typedef enum {
     REQ_VOTE_OPEN,
     REQ_VOTE_CAST,
     REQ_VOTE_CLOSE,
+    REQ_AGENDA_SET,
+    REQ_AGENDA_GO,
 } request_type;
 
 typedef struct request {
@@ -56,6 +58,8 @@ typedef struct request {
     const char *item;     /* vote_open; "" when absent */
     const char *vote;     /* vote_cast, vote_close */
     const char *choice;   /* vote_cast */
+    json_t *items;        /* agenda_set (owned by root) */
+    uint32_t index;       /* agenda_go */
 } request;
 
 typedef struct request_error {

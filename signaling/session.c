@@ -311,6 +311,16 @@ static void on_request(hub *h, session *s, const request *r)
         if (code) return fail(h, s, r->id, code, msg, false);
         return reply(s, r, NULL);
     }
+    case REQ_AGENDA_SET:
+    case REQ_AGENDA_GO: {
+        if (!control_allowed(h, s, r, "agenda")) return;
+        const char *msg = NULL;
+        const char *code = r->type == REQ_AGENDA_SET
+                               ? meeting_agenda_set(s->p->m, h, r->items, &msg)
+                               : meeting_agenda_go(s->p->m, h, r->index, &msg);
+        if (code) return fail(h, s, r->id, code, msg, false);
+        return reply(s, r, NULL);
+    }
     case REQ_JOIN:
         return;
     }

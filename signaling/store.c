@@ -117,6 +117,14 @@ static const char *const migrations[] = {
     "  at INTEGER NOT NULL,"
     "  PRIMARY KEY (vote, site)"
     ") STRICT, WITHOUT ROWID;",
+    /* 4: the agenda of a meeting, in order. */
+    "CREATE TABLE agenda ("
+    "  meeting TEXT NOT NULL,"
+    "  idx INTEGER NOT NULL CHECK (idx >= 0),"
+    "  title TEXT NOT NULL,"
+    "  presenter TEXT NOT NULL,"
+    "  PRIMARY KEY (meeting, idx)"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

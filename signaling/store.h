@@ -21,7 +21,7 @@
 #include "signaling/token.h"
 
 #define STORE_FILE_NAME "dienhong.db"
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 #define STORE_CODE_MAX 64       /* site code: [a-z0-9-]{1,64} */
 #define STORE_TEXT_MAX 255      /* site name, district, reason, audit detail: bytes */
@@ -265,5 +265,19 @@ typedef int (*store_vote_fn)(void *ud, const store_vote *v);
 int store_vote_list(store *st, const char *meeting, store_vote_fn fn, void *ud);
 typedef int (*store_ballot_fn)(void *ud, const char *site, const char *choice, int64_t at);
 int store_vote_ballots(store *st, const char *vote, store_ballot_fn fn, void *ud);
+
+/* ---- Agenda: the ordered items of a meeting. ---- */
+
+#define STORE_AGENDA_MAX 100
+
+typedef struct store_agenda_item {
+    char title[STORE_TEXT_MAX + 1];
+    char presenter[STORE_TEXT_MAX + 1]; /* may be empty */
+} store_agenda_item;
+
+/* Replaces the meeting's agenda with these n items (at most STORE_AGENDA_MAX), atomically. */
+int store_agenda_set(store *st, const char *meeting, const store_agenda_item *items, size_t n);
+/* Fills up to cap items in order; *n is how many there are. */
+int store_agenda_get(store *st, const char *meeting, store_agenda_item *out, size_t cap, size_t *n);
 
 #endif

@@ -47,6 +47,9 @@ typedef enum {
     SQ_VOTE_GET,
     SQ_VOTE_LIST,
     SQ_VOTE_BALLOTS,
+    SQ_AGENDA_DEL,
+    SQ_AGENDA_ADD,
+    SQ_AGENDA_GET,
     SQ_COUNT
 } store_sql;
 

@@ -96,4 +96,30 @@ describe('presenting and votes', () => {
     const forbidden = await fetch(`${hub.url}/api/meetings/${MEETING}/votes`, { headers: { authorization: `Bearer ${tokens['tay-ho']}` } });
     assert.equal(forbidden.status, 403);
   });
+
+  it('the agenda: the chair sets it and moves on; everyone sees the current item', async () => {
+    const items = [{ title: 'Báo cáo quý III', presenter: 'Sở Kế hoạch' }, { title: 'Phòng chống bão', presenter: 'Sở Nông nghiệp' }];
+    refused(await sites['ba-dinh'].request('agenda_set', { items }), 'forbidden', 'a site sets the agenda');
+    const seen = sites['tay-ho'].messages.length;
+    ok(await chair.request('agenda_set', { items }), 'agenda_set');
+    const a0 = await next(sites['tay-ho'], seen, (m) => m.event === 'agenda' && m.data.items.length === 2, 'agenda to a site');
+    assert.equal(a0.data.current, 0);
+    assert.deepEqual(a0.data.items.map((i) => i.id), ['i1', 'i2']);
+    ok(await chair.request('agenda_go', { index: 1 }), 'next item');
+    await next(sites['tay-ho'], seen, (m) => m.event === 'agenda' && m.data.current === 1, 'current item 1');
+    refused(await chair.request('agenda_go', { index: 5 }), 'bad_request', 'no such item');
+  });
+
+  it('the meeting record holds the agenda, the documents with hashes, the votes and the roll', async () => {
+    const res = await fetch(`${hub.url}/api/meetings/${MEETING}/record`, { headers: { authorization: `Bearer ${tokens.clerk}` } });
+    assert.equal(res.status, 200);
+    const rec = await res.json();
+    assert.equal(rec.agenda.length, 2);
+    assert.equal(rec.documents[0].sha256, doc.sha256);
+    assert.equal(rec.votes[0].result.agree, 2);
+    assert.equal(rec.votes[0].ballots.length, 3);
+    assert.ok(rec.attendance.some((r) => r.site === 'ba-dinh' && r.state === 'present'), JSON.stringify(rec.attendance));
+    const siteRes = await fetch(`${hub.url}/api/meetings/${MEETING}/record`, { headers: { authorization: `Bearer ${tokens['ba-dinh']}` } });
+    assert.equal(siteRes.status, 403);
+  });
 });

@@ -661,10 +661,11 @@ static void test_migration(void)
     snprintf(path, sizeof path, "%s/" STORE_FILE_NAME, dir);
     sqlite3 *db = NULL;
     CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
-    CHECK_EQ(sqlite3_exec(db,
-                          "DROP TABLE documents; DROP TABLE ballots; DROP TABLE votes; "
-                          "DELETE FROM schema_version WHERE version >= 2;",
-                          NULL, NULL, NULL),
+    CHECK_EQ(sqlite3_exec(
+                 db,
+                 "DROP TABLE documents; DROP TABLE ballots; DROP TABLE votes; DROP TABLE agenda; "
+                 "DELETE FROM schema_version WHERE version >= 2;",
+                 NULL, NULL, NULL),
              SQLITE_OK);
     sqlite3_close(db);
 
@@ -679,7 +680,7 @@ static void test_migration(void)
         sqlite3_prepare_v2(db, "SELECT group_concat(version) FROM schema_version", -1, &s, NULL),
         SQLITE_OK);
     CHECK_EQ(sqlite3_step(s), SQLITE_ROW);
-    CHECK_STR((const char *)sqlite3_column_text(s, 0), "1,2,3");
+    CHECK_STR((const char *)sqlite3_column_text(s, 0), "1,2,3,4");
     sqlite3_finalize(s);
     sqlite3_close(db);
 }

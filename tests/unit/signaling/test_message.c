@@ -43,7 +43,12 @@ static const row rows[] = {
     {"{\"id\":23,\"type\":\"vote_cast\",\"vote\":\"v-1\",\"choice\":\"agree\"}", NULL,
      REQ_VOTE_CAST, true},
     {"{\"id\":24,\"type\":\"vote_close\",\"vote\":\"v-1\"}", NULL, REQ_VOTE_CLOSE, true},
+    {"{\"id\":25,\"type\":\"agenda_set\",\"items\":[{\"title\":\"A\"}]}", NULL, REQ_AGENDA_SET,
+     true},
+    {"{\"id\":26,\"type\":\"agenda_go\",\"index\":1}", NULL, REQ_AGENDA_GO, true},
     /* refusals */
+    {"{\"id\":25,\"type\":\"agenda_set\",\"items\":{}}", "bad_request", 0, true},
+    {"{\"id\":26,\"type\":\"agenda_go\",\"index\":-1}", "bad_request", 0, true},
     {"{\"id\":18,\"type\":\"document_held\"}", "bad_request", 0, true},
     {"{\"id\":19,\"type\":\"present\",\"document\":\"d-x\",\"page\":0}", "bad_request", 0, true},
     {"{\"id\":20,\"type\":\"present_page\",\"page\":\"3\"}", "bad_request", 0, true},

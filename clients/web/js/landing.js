@@ -19,7 +19,7 @@ form.addEventListener('submit', (ev) => {
   }
   const frag = new URLSearchParams({ token });
   if (name) frag.set('name', name);
-  if (page === 'whip.html' || page === 'whep.html') {
+  if (page === 'whip.html' || page === 'whep.html' || page === 'record.html') {
     const claims = tokenClaims(token);
     if (claims && claims.m) frag.set('meeting', claims.m);
   }
@@ -33,4 +33,5 @@ form.elements.token.addEventListener('input', () => {
   if (claims.r === 'chair') form.elements.page.value = 'chair.html';
   else if (claims.r === 'site') form.elements.page.value = 'site.html';
   else if (claims.r === 'operator') form.elements.page.value = 'operator.html';
+  else if (claims.r === 'clerk') form.elements.page.value = 'record.html';
 });

@@ -23,6 +23,8 @@ import { mountRoll } from './roll.js';
 import { confirmKick } from './confirm.js';
 import { fetchAttendance, saveText } from './attendance.js';
 import { floorOf, floorFromWall } from './eventdata.js';
+import { mountVote } from './vote.js';
+import { mountAgenda } from './agenda.js';
 
 const dh = installTestHooks('operator');
 const params = readParams();
@@ -205,6 +207,8 @@ async function start() {
   session.on('speaker', (d) => speaker.update(d));
   mountDocSync(session, token, dh);
   mountDocPanel(dh);
+  mountVote({ dh, session, root: $('vote-panel'), page: 'operator' });
+  mountAgenda({ dh, session, root: $('agenda-panel'), editor: false });
   session.on('roll', (d) => roll.update(d));
 
   setStatus('status.connecting');

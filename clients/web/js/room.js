@@ -22,6 +22,8 @@ import { mountFloorPanel } from './floorpanel.js';
 import { mountSpeaker } from './speaker.js';
 import { mountPager } from './pager.js';
 import { floorOf, floorFromWall, wallSites } from './eventdata.js';
+import { mountVote } from './vote.js';
+import { mountAgenda } from './agenda.js';
 
 const page = document.body.dataset.page === 'chair' ? 'chair' : 'site';
 const dh = installTestHooks(page);
@@ -231,6 +233,8 @@ async function start() {
   session.on('speaker', (d) => speaker.update(d));
   mountDocSync(session, token, dh);
   mountViewer({ dh, session, root: $('viewer'), chair: page === 'chair' });
+  mountVote({ dh, session, root: $('vote-panel'), page });
+  mountAgenda({ dh, session, root: $('agenda-panel'), editor: page === 'chair' });
 
   setStatus('status.connecting');
   let info;

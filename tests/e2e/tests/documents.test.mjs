@@ -95,5 +95,29 @@ test('a document reaches every site before it is presented', { timeout: 180_000 
     assert.equal(bytes, pdf.length, 'the late site holds the whole file');
     await until(late, (id) => window.dh.viewer?.document === id && window.dh.viewer.page === 4, doc.id,
       "the late site shows the presenter's page");
+
+    // A vote in the pages: three sites vote, one tries twice, the chair closes, all see the result.
+    const vote = (await chair.evaluate(() => window.dh.voteOpen('Thông qua báo cáo quý III?'))).vote;
+    for (const s of SITES) await until(sites[s], (v) => window.dh.vote?.id === v && window.dh.vote.state === 'open', vote, `${s} sees the vote`);
+    await sites['ba-dinh'].evaluate(() => window.dh.voteCast('agree'));
+    await sites['hoan-kiem'].evaluate(() => window.dh.voteCast('agree'));
+    await sites['tay-ho'].evaluate(() => window.dh.voteCast('abstain'));
+    const twice = await sites['ba-dinh'].evaluate(() => window.dh.voteCast('disagree').then(() => 'accepted', (e) => e.code));
+    assert.equal(twice, 'already_voted', 'a site votes once');
+    await until(chair, () => window.dh.voteTally?.voted === 3, undefined, 'the chair sees three ballots');
+    await chair.evaluate(() => window.dh.voteClose());
+    for (const s of SITES) {
+      await until(sites[s], () => window.dh.vote?.state === 'closed' && window.dh.vote.result?.agree === 2 && window.dh.vote.result.abstain === 1,
+        undefined, `${s} sees the result`);
+    }
+
+    // The record page, for a clerk.
+    const clerkTok = await hub.token({ meeting, role: 'clerk' });
+    const rec = await browser.open('record', `${hub.url}/record.html#meeting=${meeting}&token=${encodeURIComponent(clerkTok)}`);
+    await until(rec, () => window.dh.state === 'loaded', undefined, 'the record page loads');
+    const record = await rec.evaluate(() => window.dh.record);
+    assert.equal(record.documents[0].sha256, sha);
+    assert.equal(record.votes[0].result.agree, 2);
+    await rec.screenshot({ path: artifactPath('documents-record.png'), fullPage: true });
   });
 });

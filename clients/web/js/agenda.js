@@ -12,17 +12,8 @@
 //   does not know the agenda yet).
 
 import { t, onLangChange, errorLabel } from './i18n.js';
+import { el } from './dom.js';
 
-function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k.startsWith('data-') || k.startsWith('aria-')) e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  e.append(...kids);
-  return e;
-}
 
 function plainError(e) {
   return { code: e && e.code ? String(e.code) : 'internal', message: e && e.message ? String(e.message) : String(e) };

@@ -13,6 +13,7 @@ import { installTestHooks } from './testhooks.js';
 import { setStatus, setStatusError } from './ui.js';
 import { clock, duration } from './fmt.js';
 import { ROLL_STATES } from './roll.js';
+import { el } from './dom.js';
 
 const dh = installTestHooks('record');
 dh.record = null;
@@ -25,16 +26,6 @@ const claims = tokenClaims(token) || {};
 const meeting = params.get('meeting') || claims.m || '';
 const base = hubBase(params);
 
-function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k.startsWith('data-') || k.startsWith('aria-')) e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  e.append(...kids.map((k) => (k === null || k === undefined ? '' : k)));
-  return e;
-}
 
 const arr = (v) => (Array.isArray(v) ? v : []);
 const str = (v) => (v === null || v === undefined ? '' : String(v));

@@ -12,19 +12,10 @@
 //                 with its result, reject with { code, message }
 
 import { t, onLangChange, errorLabel, has } from './i18n.js';
+import { el } from './dom.js';
 
 export const CHOICES = ['agree', 'disagree', 'abstain'];
 
-function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k.startsWith('data-') || k.startsWith('aria-')) e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  e.append(...kids);
-  return e;
-}
 
 function plainError(e) {
   return { code: e && e.code ? String(e.code) : 'internal', message: e && e.message ? String(e.message) : String(e) };

@@ -13,11 +13,9 @@
 
 import { t, onLangChange, errorLabel } from './i18n.js';
 import { el } from './dom.js';
+import { panelCall } from './panelcall.js';
 
 
-function plainError(e) {
-  return { code: e && e.code ? String(e.code) : 'internal', message: e && e.message ? String(e.message) : String(e) };
-}
 
 // "Tiêu đề | Người trình bày" -> { title, presenter }; blank lines are skipped.
 export function parseAgendaText(text) {
@@ -120,26 +118,15 @@ export function mountAgenda({ dh, session, root, editor = false }) {
   });
   onLangChange(render);
 
-  const call = (type, fields) => {
-    busy = true;
-    render();
-    return session.request(type, fields).then(
-      (r) => {
-        busy = false;
-        lastError = null;
-        render();
-        return r;
-      },
-      (e) => {
-        busy = false;
-        const err = plainError(e);
-        lastError = err;
-        dh.pushError({ code: err.code, message: `${type}: ${err.message}`, where: type });
-        render();
-        throw err;
-      },
-    );
-  };
+  const call = panelCall(session, dh, {
+    setBusy: (b) => {
+      busy = b;
+    },
+    setError: (e) => {
+      lastError = e;
+    },
+    render,
+  });
 
   const fns = {
     agendaSet(items) {

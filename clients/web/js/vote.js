@@ -13,13 +13,11 @@
 
 import { t, onLangChange, errorLabel, has } from './i18n.js';
 import { el } from './dom.js';
+import { panelCall } from './panelcall.js';
 
 export const CHOICES = ['agree', 'disagree', 'abstain'];
 
 
-function plainError(e) {
-  return { code: e && e.code ? String(e.code) : 'internal', message: e && e.message ? String(e.message) : String(e) };
-}
 
 const num = (v) => (Number.isFinite(Number(v)) ? Number(v) : 0);
 
@@ -168,26 +166,15 @@ export function mountVote({ dh, session, root, page }) {
   onLangChange(render);
 
   // ---- requests -------------------------------------------------------------------------------
-  const call = (type, fields) => {
-    busy = true;
-    render();
-    return session.request(type, fields).then(
-      (r) => {
-        busy = false;
-        lastError = null;
-        render();
-        return r;
-      },
-      (e) => {
-        busy = false;
-        const err = plainError(e);
-        lastError = err;
-        if (err.code !== 'already_voted') dh.pushError({ code: err.code, message: `${type}: ${err.message}`, where: type });
-        render();
-        throw err;
-      },
-    );
-  };
+  const call = panelCall(session, dh, {
+    setBusy: (b) => {
+      busy = b;
+    },
+    setError: (e) => {
+      lastError = e;
+    },
+    render, quiet: ['already_voted'],
+  });
 
   const currentId = () => (dh.vote && dh.vote.id) || (dh.voteTally && dh.voteTally.vote) || '';
 

@@ -77,6 +77,7 @@ const char *meeting_agenda_go(meeting *m, hub *h, uint32_t index, const char **m
     if (store_agenda_get(h->db, meeting_id(m), items, STORE_AGENDA_MAX, &n) != 0 || index >= n)
         return *msg = "no such agenda item", "bad_request";
     *meeting_agenda_current(m) = (int)index;
+    recording_note_agenda(m, index, items[index].title);
     broadcast(m, h);
     return NULL;
 }

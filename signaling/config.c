@@ -102,6 +102,21 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
         c->workers = (int)a;
         return 0;
     }
+    if (strcmp(key, "recordings_dir") == 0) {
+        if (value[0] != '/') {
+            snprintf(err, errcap, "recordings_dir: an absolute path");
+            return -1;
+        }
+        COPY(recordings_dir);
+    }
+    if (strcmp(key, "recording_retention_days") == 0) {
+        if (parse_uint(value, 36500, &a)) {
+            snprintf(err, errcap, "recording_retention_days: 0 (keep) to 36500");
+            return -1;
+        }
+        c->retention_days = (uint32_t)a;
+        return 0;
+    }
     if (strcmp(key, "remb_kbps") == 0) {
         if (parse_uint(value, 100000, &a) || a < 100) {
             snprintf(err, errcap, "remb_kbps: a number from 100 to 100000");

@@ -21,6 +21,8 @@ typedef struct config {
     int workers;
     uint32_t remb_kbps;
     char log_level[8];
+    char recordings_dir[512]; /* "" = DATA/recordings */
+    uint32_t retention_days;  /* recordings deleted after this; 0 = kept forever */
 } config;
 
 void config_defaults(config *c);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recorder/recorder.h"
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
 #include "signaling/documents.h"
@@ -150,7 +151,7 @@ static void metrics(hub *h, server_http *r)
 {
     sfu_counters c;
     sfu_get_counters(h->media, &c);
-    char buf[2048];
+    char buf[4096];
     int n = snprintf(
         buf, sizeof buf,
         "# TYPE dienhong_rx_packets_total counter\ndienhong_rx_packets_total %llu\n"
@@ -172,6 +173,23 @@ static void metrics(hub *h, server_http *r)
         (unsigned long long)c.malformed, (unsigned long long)c.unknown_peer,
         (unsigned long long)c.ring_drops, (unsigned long long)c.transports,
         (unsigned long long)h->counters.ws_rejected, (unsigned long long)h->counters.auth_failures);
+    recorder_stats rs = {0};
+    if (h->rec) recorder_get_stats(h->rec, &rs);
+    size_t recording = 0;
+    for (meeting *m = h->meetings; m; m = meeting_next(m))
+        recording += recording_active(h, meeting_id(m));
+    n += snprintf(
+        buf + n, sizeof buf - (size_t)n,
+        "# TYPE dienhong_recordings_active gauge\ndienhong_recordings_active %zu\n"
+        "# TYPE dienhong_recorder_tracks gauge\ndienhong_recorder_tracks %llu\n"
+        "# TYPE dienhong_recorder_packets_total counter\ndienhong_recorder_packets_total %llu\n"
+        "# TYPE dienhong_recorder_bytes_total counter\ndienhong_recorder_bytes_total %llu\n"
+        "# TYPE dienhong_recorder_dropped_total counter\ndienhong_recorder_dropped_total %llu\n"
+        "# TYPE dienhong_recorder_failures_total counter\ndienhong_recorder_failures_total %llu\n"
+        "# TYPE dienhong_layer_switches_total counter\ndienhong_layer_switches_total %llu\n",
+        recording, (unsigned long long)rs.tracks_open, (unsigned long long)rs.packets,
+        (unsigned long long)rs.bytes, (unsigned long long)sfu_tap_drops(h->media),
+        (unsigned long long)rs.failures, (unsigned long long)h->counters.layer_switches);
     server_http_respond(r, 200, "text/plain; version=0.0.4", NULL, buf, (size_t)n);
 }
 
@@ -267,6 +285,8 @@ void http_api_request(hub *h, server_http *r)
     if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) return metrics(h, r);
     if (http_meetings_route(h, r)) return;
     if (http_documents_route(h, r)) return;
+    if (http_recording_ctl_route(h, r)) return;
+    if (http_recordings_route(h, r)) return;
     if (strncmp(path, "/api/meetings/", 14) == 0 && strcmp(method, "GET") == 0) {
         const char *a = path + 14, *slash = strchr(a, '/');
         if (slash && strcmp(slash, "/attendance") == 0 && valid_id(a, (size_t)(slash - a), 64)) {

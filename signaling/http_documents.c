@@ -13,38 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
 #include "signaling/documents.h"
+#include "signaling/http_util.h"
 #include "signaling/hub.h"
-#include "signaling/static_files.h"
 
 #define MEETINGS_PREFIX "/api/meetings/"
 #define DOCUMENTS_PREFIX "/api/documents/"
 
-static void send_json(server_http *r, int status, const char *headers, json_t *doc)
-{
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    if (!text)
-        server_http_respond(r, 500, "text/plain; charset=utf-8", NULL, "internal error\n", 15);
-    else
-        server_http_respond(r, status, "application/json", headers, text, strlen(text));
-    free(text);
-    json_decref(doc);
-}
-
-static void send_error(server_http *r, int status, const char *code, const char *message)
-{
-    send_json(r, status, NULL,
-              json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
-}
-
 static void not_found(server_http *r)
 {
-    send_error(r, 404, "not_found", "no such document");
+    http_send_error(r, 404, "not_found", "no such document");
 }
 
 /* "/api/meetings/{meeting}/documents": the meeting id into mid; false for any other path. */
@@ -66,83 +48,39 @@ static bool upload_path(const char *path, char mid[STORE_REF_MAX + 1])
     return true;
 }
 
-/* The value of `key` in the query (lws hands it over decoded, its parts joined by '&') into
- * out[cap]. 1 when present, 0 when absent, -1 when longer than cap - 1. */
-static int query_value(const char *q, const char *key, char *out, size_t cap)
-{
-    size_t klen = strlen(key);
-    while (q && *q) {
-        size_t n = strcspn(q, "&");
-        if (n > klen && strncmp(q, key, klen) == 0 && q[klen] == '=') {
-            size_t vlen = n - klen - 1;
-            if (vlen >= cap) return -1;
-            memcpy(out, q + klen + 1, vlen);
-            out[vlen] = '\0';
-            return 1;
-        }
-        q += n;
-        if (*q == '&') q++;
-    }
-    return 0;
-}
-
-/* The token of the request: "Authorization: Bearer ...", or ?token=... where allowed (so that a
- * browser's <embed> or <img> can fetch a document). 0 with the claims, else 401 is answered. */
-static int authenticate(hub *h, server_http *r, bool allow_query, token_claims *c)
-{
-    const char *auth = server_http_header(r, "authorization");
-    char qtok[TOKEN_MAX_LEN + 1];
-    const char *tok = NULL;
-    if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
-        tok = auth + 7;
-    else if (allow_query && query_value(server_http_query(r), "token", qtok, sizeof qtok) == 1)
-        tok = qtok;
-    if (tok && hub_check_token(h, tok, NULL, c) == TOKEN_OK) return 0;
-    h->counters.auth_failures++;
-    send_error(r, 401, "unauthorized", "a valid token is needed");
-    return 401;
-}
-
-static void actor_of(const token_claims *c, store_actor *a)
-{
-    a->role = c->role;
-    snprintf(a->site, sizeof a->site, "%s", c->site);
-    snprintf(a->token_id, sizeof a->token_id, "%s", c->id);
-}
-
 /* Everything about an upload that the head tells: the token, its role, the meeting's state, the
  * type. True when the body may come; else the refusal is answered. */
 static bool upload_allowed(hub *h, server_http *r, const char *mid, token_claims *c)
 {
-    if (authenticate(h, r, false, c) != 0) return false;
+    if (http_authenticate(h, r, false, c) != 0) return false;
     if (strcmp(c->meeting, mid) != 0 || (c->role != ROLE_CHAIR && c->role != ROLE_OPERATOR)) {
         store_actor a;
-        actor_of(c, &a);
+        http_actor(c, &a);
         char detail[160];
         snprintf(detail, sizeof detail, "document upload by a %s token of meeting %s",
                  role_name(c->role), c->meeting);
         if (store_audit_append(h->db, util_unix_time(), mid, &a, "refused", detail) != 0)
             LOGE("documents", "audit log: %s", store_error(h->db));
-        send_error(r, 403, "forbidden",
-                   strcmp(c->meeting, mid) != 0
-                       ? "the token is for another meeting"
-                       : "only the chair or an operator of the meeting uploads documents");
+        http_send_error(r, 403, "forbidden",
+                        strcmp(c->meeting, mid) != 0
+                            ? "the token is for another meeting"
+                            : "only the chair or an operator of the meeting uploads documents");
         return false;
     }
     store_meeting m;
     int rc = store_meeting_get(h->db, mid, &m);
     if (rc < 0) {
         LOGE("documents", "meeting %s: %s", mid, store_error(h->db));
-        send_error(r, 500, "internal", "the store cannot be read");
+        http_send_error(r, 500, "internal", "the store cannot be read");
         return false;
     }
     if (rc == 0 && m.state == STORE_MEETING_CLOSED) {
-        send_error(r, 409, "meeting_closed", "the meeting is closed; its record is final");
+        http_send_error(r, 409, "meeting_closed", "the meeting is closed; its record is final");
         return false;
     }
     if (doc_type_from_mime(server_http_header(r, "content-type")) == DOC_TYPE_NONE) {
-        send_error(r, 415, "unsupported_type",
-                   "Content-Type must be application/pdf, image/png or image/jpeg");
+        http_send_error(r, 415, "unsupported_type",
+                        "Content-Type must be application/pdf, image/png or image/jpeg");
         return false;
     }
     return true;
@@ -191,21 +129,22 @@ static void upload(hub *h, server_http *r, const char *mid)
     doc_type t = doc_type_from_mime(server_http_header(r, "content-type"));
     size_t len;
     const uint8_t *body = server_http_body(r, &len);
-    if (len > DOC_MAX_SIZE) return send_error(r, 413, "too_large", "at most 50 MiB");
+    if (len > DOC_MAX_SIZE) return http_send_error(r, 413, "too_large", "at most 50 MiB");
     const char *why = doc_check(t, body, len);
     if (why) {
         char msg[256];
         doc_type seen = doc_sniff(body, len);
         snprintf(msg, sizeof msg, "the body is not %s: %s%s%s", doc_type_label(t), why,
                  seen ? "; it looks like " : "", seen ? doc_type_label(seen) : "");
-        return send_error(r, 415, "content_mismatch", msg);
+        return http_send_error(r, 415, "content_mismatch", msg);
     }
     char title[DOC_TITLE_MAX * 3 + 1];
     why = read_title(r, title, sizeof title);
-    if (why) return send_error(r, 400, "bad_title", why);
+    if (why) return http_send_error(r, 400, "bad_title", why);
     char item[DOC_ITEM_MAX + 2] = "";
-    if (query_value(server_http_query(r), "item", item, sizeof item) < 0 || !doc_item_ok(item))
-        return send_error(r, 400, "bad_item", "item is up to 64 of A-Z, a-z, 0-9, '_' and '-'");
+    if (http_query_value(server_http_query(r), "item", item, sizeof item) < 0 || !doc_item_ok(item))
+        return http_send_error(r, 400, "bad_item",
+                               "item is up to 64 of A-Z, a-z, 0-9, '_' and '-'");
 
     char dir[PATH_MAX], err[PATH_MAX + 128] = "";
     store_document d = {.size = (int64_t)len};
@@ -213,17 +152,17 @@ static void upload(hub *h, server_http *r, const char *mid)
     if (doc_dir_for_store(store_path(h->db), dir, sizeof dir) != 0 ||
         doc_blob_put(dir, body, len, d.sha256, &existed, err, sizeof err) != 0) {
         LOGE("documents", "cannot store an upload to %s: %s", mid, err);
-        return send_error(r, 500, "internal", "the document cannot be stored");
+        return http_send_error(r, 500, "internal", "the document cannot be stored");
     }
     snprintf(d.meeting, sizeof d.meeting, "%s", mid);
     snprintf(d.item, sizeof d.item, "%s", item);
     memcpy(d.title, title, strlen(title) + 1); /* checked: at most DOC_TITLE_MAX bytes */
     snprintf(d.type, sizeof d.type, "%s", doc_type_mime(t));
-    actor_of(&c, &d.uploader);
+    http_actor(&c, &d.uploader);
     int64_t now = util_unix_time();
     if (store_document_add(h->db, &d, now, &same) != 0) {
         LOGE("documents", "cannot record an upload to %s: %s", mid, store_error(h->db));
-        return send_error(r, 500, "internal", "the document cannot be recorded");
+        return http_send_error(r, 500, "internal", "the document cannot be recorded");
     }
     /* The audit detail holds 255 bytes: the title is cut on a character boundary. */
     char detail[STORE_TEXT_MAX + 1];
@@ -245,7 +184,7 @@ static void upload(hub *h, server_http *r, const char *mid)
     if (!same) meeting_document_added(h, &d);
     char headers[96];
     snprintf(headers, sizeof headers, "Location: " DOCUMENTS_PREFIX "%s\r\n", d.id);
-    send_json(r, same ? 200 : 201, headers, doc_json(&d));
+    http_send_json(r, same ? 200 : 201, headers, doc_json(&d));
 }
 
 typedef struct list_state {
@@ -272,16 +211,17 @@ static int list_row(void *ud, const store_document *d)
 static void list(hub *h, server_http *r, const char *mid)
 {
     token_claims c;
-    if (authenticate(h, r, false, &c) != 0) return;
-    /* Like GET /api/meetings/{id}: someone else's meeting is not there. */
-    if (strcmp(c.meeting, mid) != 0) return send_error(r, 404, "not_found", "no such meeting");
+    if (http_authenticate(h, r, false, &c) != 0) return;
+    /* Like GET /api/meetings/{id}: someone else's meeting is not there (but the archive's is). */
+    if (strcmp(c.meeting, mid) != 0 && !http_archive_reader(&c))
+        return http_send_error(r, 404, "not_found", "no such meeting");
     list_state ls = {.arr = json_array()};
     if (store_document_list(h->db, mid, list_row, &ls) != 0) {
         json_decref(ls.arr);
         LOGE("documents", "list of %s: %s", mid, store_error(h->db));
-        return send_error(r, 500, "internal", "the store cannot be read");
+        return http_send_error(r, 500, "internal", "the store cannot be read");
     }
-    send_json(r, 200, NULL, ls.arr);
+    http_send_json(r, 200, NULL, ls.arr);
 }
 
 static void download(hub *h, server_http *r, const char *id)
@@ -292,14 +232,15 @@ static void download(hub *h, server_http *r, const char *id)
                                    "method not allowed\n", 19);
     if (!doc_id_ok(id)) return not_found(r);
     token_claims c;
-    if (authenticate(h, r, true, &c) != 0) return;
+    if (http_authenticate(h, r, true, &c) != 0) return;
     store_document d;
     int rc = store_document_get(h->db, id, &d);
     if (rc < 0) {
         LOGE("documents", "get %s: %s", id, store_error(h->db));
-        return send_error(r, 500, "internal", "the store cannot be read");
+        return http_send_error(r, 500, "internal", "the store cannot be read");
     }
-    if (rc == 1 || strcmp(d.meeting, c.meeting) != 0) return not_found(r);
+    if (rc == 1 || (strcmp(d.meeting, c.meeting) != 0 && !http_archive_reader(&c)))
+        return not_found(r);
 
     char dir[PATH_MAX];
     uint64_t size = 0;
@@ -310,46 +251,18 @@ static void download(hub *h, server_http *r, const char *id)
         LOGE("documents", "%s: the file of sha256 %s is %s", id, d.sha256,
              fd < 0 ? "missing" : "of the wrong size");
         if (fd >= 0) close(fd);
-        return send_error(r, 500, "internal", "the document's file is missing or damaged");
+        return http_send_error(r, 500, "internal", "the document's file is missing or damaged");
     }
 
     char etag[DOC_SHA_HEX_LEN + 3], fname[DOC_TITLE_MAX * 3 + 1];
     snprintf(etag, sizeof etag, "\"%s\"", d.sha256);
     if (doc_pct_encode(d.title, strlen(d.title), fname, sizeof fname) < 0)
         snprintf(fname, sizeof fname, "%s", d.id);
-    char headers[1400];
-    int hn = snprintf(headers, sizeof headers,
-                      "ETag: %s\r\nCache-Control: private\r\nAccept-Ranges: bytes\r\n"
-                      "Content-Disposition: inline; filename*=UTF-8''%s\r\n"
-                      "Referrer-Policy: no-referrer\r\n",
-                      etag, fname);
-    size_t used = hn > 0 && (size_t)hn < sizeof headers ? (size_t)hn : 0;
-
-    if (static_etag_matches(server_http_header(r, "if-none-match"), etag)) {
-        close(fd);
-        return server_http_respond(r, 304, NULL, headers, NULL, 0);
-    }
-    /* A Range applies only to the version the client has (If-Range); here every id has one. */
-    const char *range = server_http_header(r, "range");
-    const char *if_range = server_http_header(r, "if-range");
-    if (if_range && strcmp(if_range, etag) != 0) range = NULL;
-    uint64_t off = 0, len = size;
-    switch (doc_range_parse(range, size, &off, &len)) {
-    case DOC_RANGE_PARTIAL:
-        snprintf(headers + used, sizeof headers - used, "Content-Range: bytes %llu-%llu/%llu\r\n",
-                 (unsigned long long)off, (unsigned long long)(off + len - 1),
-                 (unsigned long long)size);
-        return server_http_respond_file(r, 206, d.type, headers, fd, off, len);
-    case DOC_RANGE_UNSATISFIABLE:
-        close(fd);
-        snprintf(headers + used, sizeof headers - used, "Content-Range: bytes */%llu\r\n",
-                 (unsigned long long)size);
-        return server_http_respond(r, 416, "text/plain; charset=utf-8", headers,
-                                   "range not satisfiable\n", 22);
-    case DOC_RANGE_WHOLE:
-    default:
-        return server_http_respond_file(r, 200, d.type, headers, fd, 0, size);
-    }
+    char disposition[sizeof fname + 64];
+    snprintf(disposition, sizeof disposition,
+             "Content-Disposition: inline; filename*=UTF-8''%s\r\n", fname);
+    /* Every id names one version: its bytes never change, so the SHA-256 is the entity tag. */
+    http_send_file(r, fd, size, d.type, etag, disposition, NULL);
 }
 
 bool http_documents_route(hub *h, server_http *r)

@@ -104,7 +104,9 @@ static void create_meeting(hub *h, server_http *r, const token_claims *c)
     hub_audit(h, m.id, NULL, "meeting.create", "\"%.100s\" by token %s", m.title, c->id);
     char headers[96];
     snprintf(headers, sizeof headers, "Location: /api/meetings/%s\r\n", m.id);
-    char *text = json_dumps(meeting_json(&m), JSON_COMPACT | JSON_ENCODE_ANY);
+    json_t *created = meeting_json(&m);
+    char *text = json_dumps(created, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(created);
     server_http_respond(r, 201, "application/json", headers, text, strlen(text));
     free(text);
 }

@@ -40,6 +40,7 @@ static void run_ticks(hub *h)
     bool wall_due = now >= h->next_wall_us;
     if (wall_due) h->next_wall_us = now + 1000000u;
     int64_t unix_now = util_unix_time();
+    recording_tick(h);
     for (meeting *m = h->meetings; m;) {
         meeting *next = meeting_next(m);
         meeting_tick(m, unix_now, wall_due);
@@ -89,7 +90,15 @@ static void on_wake(void *ud)
                 continue;
             }
             if (evs[i].type == SFU_EV_TRANSPORT_STATS) {
-                p->rtt_ms = evs[i].rtt_ms;
+                if (evs[i].rtt_ms) p->rtt_ms = evs[i].rtt_ms;
+                if (evs[i].transport == p->sub_t && evs[i].reported) {
+                    uint64_t now = util_now_us();
+                    if (!p->downlink_bps && evs[i].downlink_bps)
+                        p->downlink_valid_us = now + 6000000u; /* the first are start values */
+                    p->downlink_bps = evs[i].downlink_bps;
+                    p->downlink_loss = evs[i].downlink_loss;
+                    peer_choose_layers(p, now);
+                }
                 continue;
             }
             peer_on_transport_event(p, &evs[i]);
@@ -145,6 +154,11 @@ hub *hub_new(const hub_config *cfg)
         hub_free(h);
         return NULL;
     }
+    if (recording_init(h, cfg) != 0) {
+        LOGE("hub", "cannot start the recorder");
+        hub_free(h);
+        return NULL;
+    }
     if (pthread_create(&h->ticker, NULL, ticker, h) == 0) h->ticker_running = true;
     return h;
 }
@@ -157,6 +171,7 @@ void hub_free(hub *h)
         atomic_store(&h->ticker_stop, true);
         pthread_join(h->ticker, NULL);
     }
+    if (h->rec) recording_shutdown(h);
     meeting_free_all(h);
     if (h->media) sfu_free(h->media);
     atomic_store(&g_wake_target, NULL);

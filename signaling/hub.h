@@ -4,6 +4,7 @@
 #ifndef DH_HUB_H
 #define DH_HUB_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -24,6 +25,8 @@ typedef struct json_t json_t;
 
 typedef struct hub hub;
 typedef struct meeting meeting;
+typedef struct recorder recorder;
+typedef struct rec_session rec_session;
 typedef struct peer peer;
 
 typedef struct hub_config {
@@ -32,6 +35,8 @@ typedef struct hub_config {
     const char *data_dir;
     const char *web_root;
     const char *tls_cert, *tls_key;
+    const char *recordings_dir; /* NULL: DATA/recordings */
+    uint32_t retention_days;    /* 0: recordings are kept */
     sfu_config media;
 } hub_config;
 
@@ -45,6 +50,7 @@ int hub_port(const hub *h);
 
 typedef struct hub_counters {
     uint64_t ws_messages, ws_rejected, http_requests, http_rejected, joins, auth_failures;
+    uint64_t layer_switches;
 } hub_counters;
 
 struct hub {
@@ -61,6 +67,21 @@ struct hub {
     _Atomic bool ticker_stop;
     uint64_t next_tick_us, next_wall_us;
     hub_counters counters;
+
+    /* Recording (recording.c, recording_export.c). */
+    recorder *rec;
+    rec_session *recs; /* recordings in progress, one per meeting id */
+    char data_dir[PATH_MAX];
+    char recordings_dir[PATH_MAX];
+    char exe[PATH_MAX]; /* this program, run again as `dienhong export` */
+    uint32_t retention_days;
+    char auto_started[64][65]; /* meetings recorded from the start in this run */
+    size_t n_auto_started;
+    char export_queue[64][STORE_REC_ID_LEN + 1];
+    size_t n_export_queue;
+    uint64_t export_not_before_us, next_retention_us;
+    int export_pid; /* 0: no export running */
+    char export_running[STORE_REC_ID_LEN + 1];
 };
 
 uint32_t hub_next_id(hub *h);
@@ -80,7 +101,11 @@ typedef enum { PEER_WS = 0, PEER_WHIP, PEER_WHEP } peer_kind;
 typedef struct peer_slot {
     neg_slot s;
     uint32_t output; /* 0 until the section is answered and the output exists */
-    uint32_t source;
+    uint32_t source; /* the publisher's track (its top layer's source id) */
+    uint32_t bound;  /* what the output is pointed at: a layer of it; 0 = paused or not yet */
+    int8_t layer;    /* index of the bound layer; -1 = paused */
+    int8_t cap;      /* the highest layer the viewer's downlink allows (layers.c) */
+    uint64_t layer_changed_us;
     const peer *from; /* the publisher, for labels; NULL when inactive */
 } peer_slot;
 
@@ -105,13 +130,21 @@ struct peer {
     uint64_t pub_version;
     char pub_ufrag[9], pub_pwd[33];
     neg_track tracks[NEG_MAX_TRACKS];
-    uint32_t src[NEG_MAX_TRACKS];
+    uint32_t src[NEG_MAX_TRACKS]; /* per track; a simulcast track: its top layer's source */
+    uint32_t layer_src[NEG_MAX_TRACKS][NEG_MAX_LAYERS]; /* simulcast: each layer's source */
+    uint32_t layer_kbps[NEG_MAX_TRACKS][NEG_MAX_LAYERS];
     size_t n_tracks;
     /* Per track, from the media plane's statistics (twice a second). */
     uint8_t loudness[NEG_MAX_TRACKS];
     uint32_t kbps[NEG_MAX_TRACKS];
     uint8_t loss_pct[NEG_MAX_TRACKS];
-    uint32_t rtt_ms; /* round trip to this peer, from its receiver reports; 0 = unknown */
+    uint32_t rtt_ms;       /* round trip to this peer, from its receiver reports; 0 = unknown */
+    uint32_t downlink_bps; /* its receiver's REMB estimate of its downlink; 0 = none */
+    uint64_t downlink_valid_us; /* REMB counts from then on (the first values are start values) */
+    uint8_t downlink_loss;      /* worst video loss (/256) in its latest receiver reports */
+    uint64_t probe_after_us;    /* layers.c: no step up before this, */
+    uint64_t settle_until_us;   /* and no step down before this */
+    uint32_t probe_wait_s;      /* the wait after the last step up that had to be undone */
 
     /* Receiving. */
     uint32_t sub_t;
@@ -209,11 +242,48 @@ void meeting_site_left(meeting *m, const char *site);
 /* The roll of a stored meeting that nobody is in any more, from the store. */
 json_t *meeting_stored_roll_json(hub *h, const char *id, int64_t now);
 
+/* Recording (recording.c): journals of a meeting's sources, its timeline, who is told. */
+int recording_init(hub *h, const hub_config *cfg); /* after the store and the media plane */
+void recording_shutdown(hub *h);                   /* before the media plane goes */
+/* NULL, or an error code ("conflict", "unavailable") with a message. */
+const char *recording_start(hub *h, const char *meeting_id, const peer *by, char *id_out,
+                            size_t cap, const char **msg);
+const char *recording_stop(hub *h, const char *meeting_id, const peer *by, const char *reason,
+                           const char **msg);
+bool recording_active(hub *h, const char *meeting_id);
+/* {"active": true, "recording": id, "since": unix} or {"active": false, "reason": ...}. */
+json_t *recording_status_json(hub *h, const char *meeting_id);
+/* Hooks from the meeting: sources changed, floor, speaker, agenda, a peer joined, the meeting
+ * object went away (everyone left; the recording goes on for when they come back). */
+void recording_sync_sources(meeting *m);
+void recording_note_floor(meeting *m);
+void recording_note_speaker(meeting *m, const peer *p);
+void recording_note_agenda(meeting *m, uint32_t index, const char *title);
+void recording_welcome(meeting *m, peer *p);
+void recording_auto_start(hub *h, meeting *m);
+void recording_meeting_gone(hub *h, const char *meeting_id);
+/* Twice a second: recorder alarms, timeline syncs, exports, retention. */
+void recording_tick(hub *h);
+/* recording_export.c */
+void recording_export_queue(hub *h, const char *recording_id);
+void recording_export_tick(hub *h);
+void recording_export_shutdown(hub *h);
+void recording_recover(hub *h);
+void recording_retention(hub *h, int64_t now);
+/* POST /api/meetings/{m}/recording/start|stop, GET .../recording (http_recording_ctl.c). */
+bool http_recording_ctl_route(hub *h, server_http *r);
+
 #define WALL_PAGE_SIZE 48
 
 /* What a viewer receives of a publisher's track (policy.c): the chair always, sites only with the
  * floor (audio: the loudest few), wall thumbnails for chairs and operators. */
 bool policy_forward(meeting *m, const peer *viewer, const peer *pub, size_t track);
+/* The simulcast layer a viewer wants of a forwarded video track, before its bandwidth has a say:
+ * 0 for a wall thumbnail, the top layer otherwise. */
+int policy_layer(meeting *m, const peer *viewer, const peer *pub, size_t track);
+/* Points each of the peer's video outputs at the layer its wish and its downlink allow
+ * (layers.c); called when subscriptions change and when a bandwidth estimate arrives. */
+void peer_choose_layers(peer *p, uint64_t now_us);
 void meeting_totals(hub *h, size_t *meetings, size_t *peers);
 
 /* Peers (peer.c). */
@@ -249,5 +319,7 @@ void session_forget_peer(server_conn *c);
 void http_api_request(hub *h, server_http *r);
 /* /api/sites and /api/meetings...: true when the request was one of them (and is answered). */
 bool http_meetings_route(hub *h, server_http *r);
+/* /api/archive..., /api/meetings/{m}/recordings, /api/recordings/...: true when answered. */
+bool http_recordings_route(hub *h, server_http *r);
 
 #endif

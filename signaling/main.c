@@ -10,6 +10,7 @@
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
 #include "signaling/cli_admin.h"
+#include "signaling/cli_export.h"
 #include "signaling/config.h"
 #include "signaling/hub.h"
 #include "signaling/token.h"
@@ -37,7 +38,8 @@ static void usage(FILE *f)
                "                 [--media-ip IP]... [--workers N] [--web DIR] [--log-level LEVEL]\n"
                "                 [--demo]\n"
                "  dienhong token --data DIR --meeting M --role chair|operator|site|clerk|observer\n"
-               "                 [--site CODE] [--ttl SECONDS]\n");
+               "                 [--site CODE] [--ttl SECONDS]\n"
+               "  dienhong export --data DIR (--meeting M | --recording R) [--out DIR]\n");
 }
 
 static int mint(const char *data_dir, const char *meeting_id, role_t role, const char *site,
@@ -206,6 +208,8 @@ static int cmd_serve(int argc, char **argv)
                      .web_root = c.web_root,
                      .tls_cert = c.tls_cert[0] ? c.tls_cert : NULL,
                      .tls_key = c.tls_key[0] ? c.tls_key : NULL,
+                     .recordings_dir = c.recordings_dir[0] ? c.recordings_dir : NULL,
+                     .retention_days = c.retention_days,
                      .media = {.workers = c.workers,
                                .port_min = c.media_port_min,
                                .port_max = c.media_port_max,
@@ -251,6 +255,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "token") == 0) return cmd_token(argc - 1, argv + 1);
     if (strcmp(argv[1], "sites") == 0) return cli_sites(argc - 1, argv + 1);
     if (strcmp(argv[1], "meeting") == 0) return cli_meeting(argc - 1, argv + 1);
+    if (strcmp(argv[1], "export") == 0) return cli_export(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return 0;

@@ -195,6 +195,7 @@ static void meeting_drop(hub *h, meeting *m)
         }
     }
     LOGI("meeting", "meeting %s closed (empty)", m->id);
+    recording_meeting_gone(h, m->id);
     roll_free(m->roll);
     holdings_free(m->held);
     free(m);
@@ -239,6 +240,7 @@ uint32_t meeting_program(meeting *m, bool video, codec_id *codec)
 void meeting_refresh(meeting *m)
 {
     if (m->h->stopping) return;
+    recording_sync_sources(m);
     for (peer *p = m->peers; p; p = p->next) {
         if (p->kind == PEER_WS)
             peer_update_subscriptions(p);
@@ -280,6 +282,7 @@ static void send_floor(meeting *m, peer *p)
 
 void meeting_floor_changed(meeting *m)
 {
+    recording_note_floor(m);
     for (peer *p = m->peers; p; p = p->next)
         if (p->kind == PEER_WS) send_floor(m, p);
     meeting_refresh(m);
@@ -310,6 +313,7 @@ static void pick_speaker(meeting *m)
     uint32_t id = best ? best->id : 0;
     if (id == m->speaker) return;
     m->speaker = id;
+    recording_note_speaker(m, best);
     for (peer *p = m->peers; p; p = p->next)
         if (p->kind == PEER_WS) peer_send_event(p, "speaker", speaker_json(best));
 }
@@ -382,11 +386,17 @@ void meeting_welcome(meeting *m, peer *p)
     meeting_send_presenting(m, p);
     meeting_send_vote(m, p);
     meeting_send_agenda(m, p);
+    recording_auto_start(m->h, m);
+    recording_welcome(m, p);
 }
 
 void meeting_tick(meeting *m, int64_t now, bool wall_due)
 {
     pick_speaker(m);
+    /* Layers follow what publishers send (their stats come twice a second, as this tick). */
+    uint64_t now_us = util_now_us();
+    for (peer *p = m->peers; p; p = p->next)
+        peer_choose_layers(p, now_us);
     if (!wall_due) return;
     bool any_controller = false;
     for (peer *p = m->peers; p; p = p->next)

@@ -32,6 +32,8 @@ static const struct {
     {"vote_close", REQ_VOTE_CLOSE},
     {"agenda_set", REQ_AGENDA_SET},
     {"agenda_go", REQ_AGENDA_GO},
+    {"recording_start", REQ_RECORDING_START},
+    {"recording_stop", REQ_RECORDING_STOP},
 };
 
 /* A page number: 1 .. 100000. */
@@ -166,6 +168,8 @@ static int fields(request *r, request_error *err)
         return 0;
     }
     case REQ_PRESENT_STOP:
+    case REQ_RECORDING_START:
+    case REQ_RECORDING_STOP:
     case REQ_UNPUBLISH:
     case REQ_LEAVE:
     case REQ_RAISE_HAND:

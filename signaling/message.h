@@ -36,6 +36,8 @@ typedef enum {
     REQ_VOTE_CLOSE,
     REQ_AGENDA_SET,
     REQ_AGENDA_GO,
+    REQ_RECORDING_START,
+    REQ_RECORDING_STOP,
 } request_type;
 
 typedef struct request {

@@ -8,6 +8,9 @@
 
 #define URI_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 #define URI_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define URI_RID "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+#define URI_RRID "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+#define URI_TWCC "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 
 #define FAIL(...)                                                                                  \
     do {                                                                                           \
@@ -247,6 +250,36 @@ static int begin_answer(const sdp_session *offer, const neg_local *local, sdp_se
     return 0;
 }
 
+/* Simulcast the hub takes: video, a=simulcast with 2..NEG_MAX_LAYERS send rids and the RID
+ * header extension (without it the layers could not be told apart). 0 otherwise, and the section
+ * is then read as one stream (its a=ssrc). */
+static uint8_t simulcast_layers(const sdp_media *om)
+{
+    if (om->kind != SDP_MEDIA_VIDEO || !om->simulcast || !sdp_find_extmap(om, URI_RID)) return 0;
+    uint8_t n = 0;
+    for (uint8_t i = 0; i < om->n_rids; i++)
+        if (om->rids[i].send) n++;
+    return n >= 2 && n <= NEG_MAX_LAYERS ? n : 0;
+}
+
+/* The answer receives every offered layer (a=rid recv, a=simulcast:recv) and the extensions that
+ * name them. */
+static void accept_layers(sdp_media *am, const sdp_media *om, neg_track *t, uint8_t layers)
+{
+    t->rid_ext = sdp_find_extmap(om, URI_RID);
+    t->rrid_ext = sdp_find_extmap(om, URI_RRID);
+    am->extmaps[am->n_extmaps++] = (sdp_extmap){.id = t->rid_ext, .uri = URI_RID};
+    if (t->rrid_ext)
+        am->extmaps[am->n_extmaps++] = (sdp_extmap){.id = t->rrid_ext, .uri = URI_RRID};
+    for (uint8_t i = 0; i < om->n_rids && t->n_layers < layers; i++) {
+        if (!om->rids[i].send) continue;
+        snprintf(t->rids[t->n_layers++], sizeof t->rids[0], "%.15s", om->rids[i].id);
+        am->rids[am->n_rids++] = (sdp_rid){.send = false};
+        snprintf(am->rids[am->n_rids - 1].id, sizeof am->rids[0].id, "%s", om->rids[i].id);
+    }
+    am->simulcast = true;
+}
+
 int negotiate_publish(const sdp_session *offer, const neg_local *local, codec_id prefer,
                       sdp_session *answer, neg_track *tracks, size_t *n_tracks, char *err,
                       size_t errcap)
@@ -259,8 +292,9 @@ int negotiate_publish(const sdp_session *offer, const neg_local *local, codec_id
         codec_id id = CODEC_NONE;
         const sdp_codec *c = NULL;
         bool sends = om->dir == SDP_DIR_SENDONLY || om->dir == SDP_DIR_SENDRECV;
-        if (offered_live(om) && sends && om->n_ssrcs > 0 && *n_tracks < NEG_MAX_TRACKS &&
-            strstr(om->proto, "SAVPF"))
+        uint8_t layers = simulcast_layers(om);
+        if (offered_live(om) && sends && (om->n_ssrcs > 0 || layers) &&
+            *n_tracks < NEG_MAX_TRACKS && strstr(om->proto, "SAVPF"))
             c = pick_codec(om, prefer, &id);
         if (!c) {
             reject(am, om);
@@ -277,6 +311,14 @@ int negotiate_publish(const sdp_session *offer, const neg_local *local, codec_id
         if (level_id)
             am->extmaps[am->n_extmaps++] = (sdp_extmap){.id = level_id, .uri = URI_AUDIO_LEVEL};
         if (mid_id) am->extmaps[am->n_extmaps++] = (sdp_extmap){.id = mid_id, .uri = URI_MID};
+        /* Transport-cc when the publisher offers both halves: it numbers every packet and the
+         * hub reports their arrivals, on which the browser's own send estimate runs (it ramps in
+         * seconds where REMB alone takes tens). REMB stays, as a ceiling. */
+        uint8_t twcc_id = (c->fb & SDP_FB_TWCC) ? sdp_find_extmap(om, URI_TWCC) : 0;
+        if (twcc_id) {
+            am->extmaps[am->n_extmaps++] = (sdp_extmap){.id = twcc_id, .uri = URI_TWCC};
+            am->codecs[0].fb |= SDP_FB_TWCC;
+        }
 
         neg_track *t = &tracks[(*n_tracks)++];
         memset(t, 0, sizeof *t);
@@ -286,6 +328,12 @@ int negotiate_publish(const sdp_session *offer, const neg_local *local, codec_id
         t->pt = c->pt;
         t->clock = c->clock;
         t->audio_level_ext = level_id;
+        t->twcc_ext = twcc_id;
+        if (layers) {
+            accept_layers(am, om, t, layers);
+            t->mid_ext = mid_id;
+            continue;
+        }
         t->ssrc = om->ssrcs[0].ssrc;
         for (uint8_t g = 0; g < om->n_ssrc_groups; g++) {
             const sdp_ssrc_group *grp = &om->ssrc_groups[g];
@@ -317,7 +365,8 @@ static void put_slot(sdp_media *m, const neg_slot *s, const neg_local *local)
     c->clock = negotiate_clock(s->codec);
     c->channels = s->video ? 0 : 2;
     snprintf(c->fmtp, sizeof c->fmtp, "%s", fmtp_for(s->codec));
-    c->fb = s->video ? (SDP_FB_NACK | SDP_FB_PLI | SDP_FB_FIR) : 0;
+    /* goog-remb: the receiver reports its downlink estimate, which picks its simulcast layers. */
+    c->fb = s->video ? (SDP_FB_NACK | SDP_FB_PLI | SDP_FB_FIR | SDP_FB_REMB) : 0;
     if (s->rtx_pt) {
         sdp_codec *r = &m->codecs[m->n_codecs++];
         r->pt = s->rtx_pt;

@@ -15,6 +15,7 @@
 #include "sfu/proto/sdp.h"
 
 #define NEG_MAX_TRACKS 8
+#define NEG_MAX_LAYERS 3
 #define NEG_MAX_CANDIDATES 8
 
 /* What the hub writes about itself in every description. */
@@ -46,6 +47,12 @@ typedef struct neg_track {
     uint32_t ssrc;
     uint32_t rtx_ssrc;
     uint8_t audio_level_ext;
+    uint8_t twcc_ext; /* transport-wide sequence number extension id; 0 = no transport-cc */
+    /* Simulcast (RFC 8853): the layers by RID, lowest first as the publisher listed them; 0
+     * layers for a plain track. Layers announce their SSRCs in RTP (ssrc above is then 0). */
+    uint8_t n_layers;
+    char rids[NEG_MAX_LAYERS][16];
+    uint8_t rid_ext, rrid_ext, mid_ext;
 } neg_track;
 
 /* Reads and checks the peer's transport parameters: a fingerprint, ICE credentials, a DTLS role

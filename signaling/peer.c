@@ -77,6 +77,11 @@ void peer_disconnect(peer *p, const char *event, const char *reason, int status)
 void peer_on_source_stats(peer *p, const sfu_event *ev)
 {
     for (size_t i = 0; i < p->n_tracks; i++) {
+        for (uint8_t l = 0; l < p->tracks[i].n_layers; l++) {
+            if (p->layer_src[i][l] != ev->source) continue;
+            p->layer_kbps[i][l] = ev->bytes * 8u / 500u;
+            if (ev->source != p->src[i]) return; /* the wall shows the top layer */
+        }
         if (p->src[i] != ev->source) continue;
         p->loudness[i] = p->tracks[i].video ? 0 : ev->loudness;
         p->kbps[i] = ev->bytes * 8u / 500u; /* a 500 ms interval: bits per ms = kbit/s */
@@ -178,28 +183,49 @@ char *peer_publish(peer *p, const char *sdp, size_t len, char *err, size_t errca
     }
     text = write_sdp(answer, err, errcap);
     if (!text) goto out;
-    /* Keep sources whose SSRC and codec did not change, so subscribers see no gap. */
+    /* Keep sources whose SSRC and codec did not change, so subscribers see no gap. A simulcast
+     * track's SSRCs are learned anew, so its layers are always new sources. */
     uint32_t src[NEG_MAX_TRACKS] = {0};
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p->n_tracks; j++)
-            if (p->src[j] && p->tracks[j].ssrc == tracks[i].ssrc &&
-                p->tracks[j].codec == tracks[i].codec) {
+            if (p->src[j] && tracks[i].ssrc && !p->tracks[j].n_layers &&
+                p->tracks[j].ssrc == tracks[i].ssrc && p->tracks[j].codec == tracks[i].codec) {
                 src[i] = p->src[j];
                 p->src[j] = 0;
             }
-    for (size_t j = 0; j < p->n_tracks; j++)
-        if (p->src[j]) sfu_source_remove(p->h->media, p->src[j]);
+    for (size_t j = 0; j < p->n_tracks; j++) {
+        if (p->tracks[j].n_layers && p->src[j]) {
+            for (uint8_t l = 0; l < p->tracks[j].n_layers; l++)
+                sfu_source_remove(p->h->media, p->layer_src[j][l]);
+        } else if (p->src[j]) {
+            sfu_source_remove(p->h->media, p->src[j]);
+        }
+    }
+    memset(p->layer_src, 0, sizeof p->layer_src);
+    memset(p->layer_kbps, 0, sizeof p->layer_kbps);
     for (size_t i = 0; i < n; i++) {
         if (src[i]) continue;
-        src[i] = hub_next_id(p->h);
-        sfu_source_params sp = {.id = src[i],
-                                .transport = p->pub_t,
-                                .codec = tracks[i].codec,
-                                .clock = tracks[i].clock,
-                                .ssrc = tracks[i].ssrc,
-                                .rtx_ssrc = tracks[i].rtx_ssrc,
-                                .audio_level_ext = tracks[i].audio_level_ext};
-        sfu_source_add(p->h->media, &sp);
+        const neg_track *t = &tracks[i];
+        sfu_source_params sp = {.transport = p->pub_t,
+                                .codec = t->codec,
+                                .clock = t->clock,
+                                .ssrc = t->ssrc,
+                                .rtx_ssrc = t->rtx_ssrc,
+                                .audio_level_ext = t->audio_level_ext,
+                                .twcc_ext = t->twcc_ext,
+                                .rid_ext = t->rid_ext,
+                                .rrid_ext = t->rrid_ext,
+                                .mid_ext = t->mid_ext};
+        snprintf(sp.mid, sizeof sp.mid, "%.15s", t->mid);
+        for (uint8_t l = 0; l < (t->n_layers ? t->n_layers : 1); l++) {
+            sp.id = hub_next_id(p->h);
+            if (t->n_layers) {
+                snprintf(sp.rid, sizeof sp.rid, "%s", t->rids[l]);
+                p->layer_src[i][l] = sp.id;
+            }
+            src[i] = sp.id; /* the last made: a simulcast track's top layer */
+            sfu_source_add(p->h->media, &sp);
+        }
     }
     memcpy(p->tracks, tracks, sizeof tracks);
     memcpy(p->src, src, sizeof src);
@@ -222,7 +248,8 @@ void peer_unpublish(peer *p)
 uint32_t peer_source_for_mid(const peer *p, const char *mid)
 {
     for (size_t i = 0; i < p->n_slots; i++)
-        if (p->slots[i].s.active && strcmp(p->slots[i].s.mid, mid) == 0) return p->slots[i].source;
+        if (p->slots[i].s.active && strcmp(p->slots[i].s.mid, mid) == 0)
+            return p->slots[i].bound ? p->slots[i].bound : p->slots[i].source;
     return 0;
 }
 
@@ -351,6 +378,7 @@ void peer_update_subscriptions(peer *p)
         if (s->output) sfu_output_remove(p->h->media, s->output);
         s->output = 0;
         s->source = 0;
+        s->bound = 0;
         s->from = NULL;
         s->s.active = false;
         changed = true;
@@ -373,11 +401,15 @@ void peer_update_subscriptions(peer *p)
             snprintf(s->s.stream, sizeof s->s.stream, "%s", q->pid);
             snprintf(s->s.track, sizeof s->s.track, "%s-%s%zu", q->pid, tr->video ? "v" : "a", t);
             s->source = q->src[t];
+            s->bound = 0;
+            s->layer = -1;
+            s->cap = NEG_MAX_LAYERS;
             s->from = q;
             s->output = 0;
             changed = true;
         }
     }
+    peer_choose_layers(p, util_now_us()); /* the floor or the wall page may change a wish */
     if (!changed) return;
     if (p->revision == p->answered)
         send_offer(p);
@@ -419,8 +451,8 @@ int peer_subscriber_answer(peer *p, uint32_t revision, const char *sdp, size_t l
         peer_slot *s = &p->slots[i];
         if (!s->s.active || s->output) continue;
         add_output(p, s);
-        sfu_output_bind(p->h->media, s->output, s->source);
     }
+    peer_choose_layers(p, util_now_us()); /* binds the new outputs */
     if (p->dirty) send_offer(p);
     return 0;
 }

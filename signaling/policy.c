@@ -33,3 +33,12 @@ bool policy_forward(meeting *m, const peer *viewer, const peer *pub, size_t trac
     long at = meeting_wall_index(m, pub->site);
     return at >= 0 && at / WALL_PAGE_SIZE == viewer->wall_page;
 }
+
+int policy_layer(meeting *m, const peer *viewer, const peer *pub, size_t track)
+{
+    const neg_track *t = &pub->tracks[track];
+    if (!t->n_layers) return 0;
+    bool thumbnail = pub->role == ROLE_SITE && meeting_may_control(viewer) &&
+                     !floor_holds(meeting_floor(m), pub->site);
+    return thumbnail ? 0 : t->n_layers - 1;
+}

@@ -321,6 +321,19 @@ static void on_request(hub *h, session *s, const request *r)
         if (code) return fail(h, s, r->id, code, msg, false);
         return reply(s, r, NULL);
     }
+    case REQ_RECORDING_START:
+    case REQ_RECORDING_STOP: {
+        if (!control_allowed(h, s, r, "recording")) return;
+        const char *msg = NULL, *code;
+        char id[STORE_REC_ID_LEN + 1] = "";
+        const char *mid = meeting_id(s->p->m);
+        if (r->type == REQ_RECORDING_START)
+            code = recording_start(h, mid, s->p, id, sizeof id, &msg);
+        else
+            code = recording_stop(h, mid, s->p, role_name(s->p->role), &msg);
+        if (code) return fail(h, s, r->id, code, msg, false);
+        return reply(s, r, id[0] ? json_pack("{s:s}", "recording", id) : NULL);
+    }
     case REQ_JOIN:
         return;
     }

@@ -125,6 +125,35 @@ static const char *const migrations[] = {
     "  presenter TEXT NOT NULL,"
     "  PRIMARY KEY (meeting, idx)"
     ") STRICT, WITHOUT ROWID;",
+    /* 5: recordings and their exported files (docs/recording.md). A deleted recording keeps its
+     * row: the audit trail names it. */
+    "CREATE TABLE recordings ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  meeting TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('recording', 'stopped', 'exporting', 'ready', "
+    "    'failed', 'deleted')),"
+    "  started_at INTEGER NOT NULL,"
+    "  stopped_at INTEGER NOT NULL DEFAULT 0,"
+    "  dir TEXT NOT NULL,"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  progress INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),"
+    "  dropped INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE INDEX recordings_by_meeting ON recordings (meeting, started_at);"
+    "CREATE TABLE recording_files ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  recording TEXT NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  site TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  file TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  size INTEGER NOT NULL CHECK (size >= 0),"
+    "  sha256 TEXT NOT NULL,"
+    "  duration_ms INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE INDEX recording_files_by_recording ON recording_files (recording, idx);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

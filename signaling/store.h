@@ -21,7 +21,7 @@
 #include "signaling/token.h"
 
 #define STORE_FILE_NAME "dienhong.db"
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 #define STORE_CODE_MAX 64       /* site code: [a-z0-9-]{1,64} */
 #define STORE_TEXT_MAX 255      /* site name, district, reason, audit detail: bytes */
@@ -279,5 +279,64 @@ typedef struct store_agenda_item {
 int store_agenda_set(store *st, const char *meeting, const store_agenda_item *items, size_t n);
 /* Fills up to cap items in order; *n is how many there are. */
 int store_agenda_get(store *st, const char *meeting, store_agenda_item *out, size_t cap, size_t *n);
+
+/* ---- Recordings (docs/recording.md): one row per recording, one per exported file. ---- */
+
+#define STORE_REC_ID_LEN 18 /* "r-" + 16 of [A-Za-z0-9]; files: "f-" + 16 */
+#define STORE_PATH_MAX 1023
+
+typedef enum {
+    STORE_REC_RECORDING = 0, /* journals being written */
+    STORE_REC_STOPPED,       /* journals closed (or recovered after a crash), not exported */
+    STORE_REC_EXPORTING,     /* the exporter runs; progress 0..100 */
+    STORE_REC_READY,         /* exported: files listed in recording_files */
+    STORE_REC_FAILED,        /* export failed; reason says why */
+    STORE_REC_DELETED,       /* removed by retention; the row stays for the audit trail */
+} store_rec_state;
+const char *store_rec_state_name(store_rec_state s);
+
+typedef struct store_recording {
+    char id[STORE_REC_ID_LEN + 1];
+    char meeting[STORE_REF_MAX + 1];
+    store_rec_state state;
+    int64_t started_at, stopped_at;  /* unix seconds; stopped_at 0 while recording */
+    char dir[STORE_PATH_MAX + 1];    /* absolute: RECORDINGS/<id>, chosen by the hub */
+    char reason[STORE_TEXT_MAX + 1]; /* why it stopped or failed: "chair", "disk: ..." */
+    int progress;                    /* export, 0..100 */
+    int64_t dropped;                 /* packets the recorder could not keep */
+} store_recording;
+
+/* Adds r (id, meeting, dir, started_at; state RECORDING). */
+int store_recording_add(store *st, const store_recording *r);
+/* Writes state, stopped_at, reason, progress and dropped of r->id. */
+int store_recording_update(store *st, const store_recording *r);
+/* 0 and *out filled, 1 when there is no such recording. */
+int store_recording_get(store *st, const char *id, store_recording *out);
+/* Recordings of one meeting (NULL: all), newest first; state < 0: any state. */
+typedef int (*store_recording_fn)(void *ud, const store_recording *r);
+int store_recording_list(store *st, const char *meeting, int state, store_recording_fn fn,
+                         void *ud);
+
+typedef struct store_recording_file {
+    char id[STORE_REC_ID_LEN + 1]; /* opaque, what URLs carry */
+    char recording[STORE_REC_ID_LEN + 1];
+    char kind[16];                     /* "meeting", "site", "chapters", "manifest" */
+    char site[STORE_REF_MAX + 1];      /* kind "site": the site code */
+    char name[STORE_TEXT_MAX + 1];     /* what the clerk page shows: "Phường Ba Đình" */
+    char file[64];                     /* name inside DIR/export, chosen by the exporter */
+    char type[STORE_DOC_TYPE_MAX + 1]; /* "video/webm", "video/x-matroska", "application/json" */
+    int64_t size;
+    char sha256[65];
+    int64_t duration_ms; /* 0 when not media */
+} store_recording_file;
+
+/* Replaces the files of a recording with these n (ids are made here when empty), atomically. */
+int store_recording_files_set(store *st, const char *recording, store_recording_file *files,
+                              size_t n);
+typedef int (*store_recording_file_fn)(void *ud, const store_recording_file *f);
+int store_recording_files_list(store *st, const char *recording, store_recording_file_fn fn,
+                               void *ud);
+/* 0 and *out filled, 1 when there is no such file. */
+int store_recording_file_get(store *st, const char *id, store_recording_file *out);
 
 #endif

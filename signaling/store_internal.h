@@ -50,6 +50,14 @@ typedef enum {
     SQ_AGENDA_DEL,
     SQ_AGENDA_ADD,
     SQ_AGENDA_GET,
+    SQ_REC_ADD,
+    SQ_REC_UPDATE,
+    SQ_REC_GET,
+    SQ_REC_LIST,
+    SQ_REC_FILES_DEL,
+    SQ_REC_FILE_ADD,
+    SQ_REC_FILES_LIST,
+    SQ_REC_FILE_GET,
     SQ_COUNT
 } store_sql;
 

@@ -29,6 +29,7 @@
 #include "sfu/route/recv_stats.h"
 #include "sfu/route/rewrite.h"
 #include "sfu/route/rtx_buffer.h"
+#include "sfu/route/twcc.h"
 
 #define PKT_MAX 1500
 #define TRANSPORT_MAX_ADDRS 4
@@ -64,6 +65,11 @@ struct transport {
     idmap *outputs_by_ssrc; /* output and rtx SSRCs -> output */
     uint32_t remb_ssrc;     /* our sender SSRC in RTCP we originate */
     uint64_t rtt_us;        /* smoothed round-trip time from receiver reports; 0 = unknown */
+    uint32_t remb_in_bps;   /* the peer's latest REMB: what it says it can receive; 0 = none */
+    uint8_t loss_in;        /* worst fraction lost (/256) in its reports since the last event */
+    bool reported;          /* a receiver report arrived since the last event */
+    twcc *twcc;             /* transport-cc arrivals; NULL until a source negotiates it */
+    uint8_t twcc_ext;       /* the transport-wide sequence number's extension id */
 };
 
 struct source {
@@ -74,12 +80,16 @@ struct source {
     uint32_t clock;
     uint32_t ssrc, rtx_ssrc;
     uint8_t audio_level_ext;
+    char rid[16], mid[16]; /* simulcast layer: SSRCs learned from these (sfu_source_params) */
+    uint8_t rid_ext, rrid_ext, mid_ext;
     uint8_t min_level; /* loudest RFC 6464 level (-dBov) since the last stats event */
     uint32_t int_packets, int_bytes, int_lost_base; /* the current stats interval */
     recv_stats stats;
     keyframe_throttle kf;
     uint16_t refs[SFU_MAX_WORKERS]; /* outputs watching this source, per worker */
     uint64_t ref_mask;              /* workers whose refs are non-zero */
+    bool recording;                 /* copies go to the tap (sfu_source_record) */
+    uint32_t tap_dropped;           /* copies lost since the last one that got through */
 };
 
 struct output {
@@ -182,6 +192,7 @@ typedef enum {
     CMD_SOURCE_REF,
     CMD_KEYFRAME,
     CMD_TRANSPORT_REMOTE,
+    CMD_SOURCE_RECORD,
 } cmd_type;
 
 typedef struct cmd {
@@ -203,6 +214,10 @@ typedef struct cmd {
             int from;
             int delta;
         } ref;
+        struct {
+            uint32_t source;
+            bool on;
+        } record;
     } u;
 } cmd;
 
@@ -234,6 +249,14 @@ void worker_route(worker *w, source *src, const pkt_meta *m, const uint8_t *pkt,
 void worker_ask_keyframe(worker *w, uint32_t source_id, int source_worker, uint64_t now_us);
 /* A source's sender report, for outputs on every worker. */
 void worker_route_sr(worker *w, source *src, uint64_t ntp, uint32_t rtp_ts);
+/* The recording tap (tap.c): each worker owns one ring of copies for the recorder. */
+#define TAP_SLOTS 4096
+size_t tap_slot_size(void);
+spsc_ring *worker_tap(worker *w);
+void tap_packet(worker *w, source *src, const uint8_t *pkt, size_t len, uint64_t now_us);
+void tap_sender_report(worker *w, source *src, uint64_t ntp, uint32_t rtp_ts);
+/* Hands up to max copies waiting in one tap ring to fn (sfu_tap_drain, per worker). */
+size_t tap_drain_ring(spsc_ring *r, sfu_tap_fn fn, void *ud, size_t max);
 void worker_emit_event(worker *w, sfu_event_type type, uint32_t transport_id, const char *reason);
 
 /* Transport (transport.c). */
@@ -247,6 +270,8 @@ void transport_on_dtls(transport *t, const uint8_t *buf, size_t len, uint64_t no
 void transport_on_srtp(transport *t, uint8_t *buf, size_t len, uint64_t now_us);
 void transport_on_timer(transport *t, uint64_t now_us);
 void transport_send_rtcp(transport *t, uint8_t *buf, size_t len);
+/* Starts transport-cc feedback with this extension id (control path: allocates once). */
+void transport_use_twcc(transport *t, uint8_t ext_id);
 void transport_fail(transport *t, const char *why);
 
 /* Router (router.c): groups of outputs on one worker. */

@@ -400,6 +400,30 @@ void sfu_request_keyframe(sfu *s, uint32_t source_id)
     if (si) post(s, si->worker, &(cmd){.type = CMD_KEYFRAME, .u.id = source_id});
 }
 
+void sfu_source_record(sfu *s, uint32_t source_id, bool on)
+{
+    src_info *si = idmap_get(s->sources, source_id);
+    if (si)
+        post(s, si->worker,
+             &(cmd){.type = CMD_SOURCE_RECORD, .u.record = {.source = source_id, .on = on}});
+}
+
+size_t sfu_tap_drain(sfu *s, sfu_tap_fn fn, void *ud, size_t max)
+{
+    size_t n = 0;
+    for (int i = 0; i < s->n && n < max; i++)
+        n += tap_drain_ring(worker_tap(s->workers[i]), fn, ud, max - n);
+    return n;
+}
+
+uint64_t sfu_tap_drops(const sfu *s)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < s->n; i++)
+        n += ring_drops(worker_tap(s->workers[i]));
+    return n;
+}
+
 void sfu_get_counters(const sfu *s, sfu_counters *out)
 {
     memset(out, 0, sizeof *out);

@@ -46,8 +46,11 @@ typedef struct sfu_event {
     uint8_t loudness; /* audio: 127 - the loudest RFC 6464 level of the interval (0 = silence) */
     uint32_t packets; /* received in the interval */
     uint32_t bytes;
-    uint32_t lost;   /* lost in the interval (expected - received) */
-    uint32_t rtt_ms; /* SFU_EV_TRANSPORT_STATS */
+    uint32_t lost;         /* lost in the interval (expected - received) */
+    uint32_t rtt_ms;       /* SFU_EV_TRANSPORT_STATS */
+    uint32_t downlink_bps; /* SFU_EV_TRANSPORT_STATS: the peer's REMB estimate; 0 = none */
+    bool reported;         /* SFU_EV_TRANSPORT_STATS: the peer sent receiver reports since... */
+    uint8_t downlink_loss; /* ...and the worst fraction of video it lost in them (/256) */
 } sfu_event;
 
 typedef struct sfu_candidate {
@@ -89,9 +92,17 @@ typedef struct sfu_source_params {
     uint32_t transport;
     codec_id codec;
     uint32_t clock;
-    uint32_t ssrc;           /* media SSRC as the publisher announced it */
-    uint32_t rtx_ssrc;       /* 0 when none */
+    uint32_t ssrc;           /* media SSRC as the publisher announced it; 0: learned by rid */
+    uint32_t rtx_ssrc;       /* 0 when none (or learned by repaired rid) */
     uint8_t audio_level_ext; /* RFC 6464 extension id, 0 when not negotiated */
+    /* A simulcast layer (RFC 8853) announces no SSRC: its first packets carry the RID (RFC 8852)
+     * and, when rids repeat across sections, the MID. The SSRCs are learned from them. */
+    char rid[16];
+    char mid[16];
+    uint8_t rid_ext, rrid_ext, mid_ext; /* header extension ids; 0 = not negotiated */
+    /* Transport-wide sequence number extension id (one per transport: the first non-zero one a
+     * source brings is used); 0 = no transport-cc feedback. */
+    uint8_t twcc_ext;
 } sfu_source_params;
 
 int sfu_source_add(sfu *s, const sfu_source_params *p);
@@ -124,5 +135,31 @@ typedef struct sfu_counters {
     uint64_t transports;
 } sfu_counters;
 void sfu_get_counters(const sfu *s, sfu_counters *out);
+
+/* ---- Recording tap ----
+ * While a source is recorded, its worker copies each decrypted packet (and each sender report)
+ * into that worker's tap ring for one consumer thread, the recorder. The copy is a memcpy into a
+ * pre-allocated slot: no lock, no system call. A full ring drops the copy and counts it; the next
+ * copy of that source that gets through says how many went missing before it. */
+void sfu_source_record(sfu *s, uint32_t source_id, bool on);
+
+typedef enum { SFU_TAP_RTP = 1, SFU_TAP_SR } sfu_tap_kind;
+
+typedef struct sfu_tap_rec {
+    uint8_t kind; /* sfu_tap_kind */
+    uint32_t source;
+    uint32_t dropped;    /* copies of this source lost (ring full) just before this one */
+    uint64_t arrival_us; /* util_now_us() on the worker when the packet arrived */
+    uint64_t ntp;        /* SR */
+    uint32_t rtp_ts;     /* SR */
+    uint32_t len;        /* RTP: bytes of the packet that follows */
+} sfu_tap_rec;
+
+typedef void (*sfu_tap_fn)(void *ud, const sfu_tap_rec *rec, const uint8_t *pkt);
+/* The consumer (one thread only): hands every waiting copy, at most `max` of them, to fn, in
+ * order per worker. Returns how many. */
+size_t sfu_tap_drain(sfu *s, sfu_tap_fn fn, void *ud, size_t max);
+/* Copies dropped so far because a tap ring was full. */
+uint64_t sfu_tap_drops(const sfu *s);
 
 #endif

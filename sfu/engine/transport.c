@@ -53,6 +53,7 @@ void transport_free(transport *t)
     dtls_conn_free(t->dtls);
     srtp_session_free(t->srtp);
     idmap_free(t->outputs_by_ssrc);
+    twcc_free(t->twcc);
     free(t);
 }
 
@@ -126,6 +127,32 @@ void transport_send_rtcp(transport *t, uint8_t *buf, size_t len)
     send_raw(t, buf, len);
 }
 
+void transport_use_twcc(transport *t, uint8_t ext_id)
+{
+    if (!t->twcc) t->twcc = twcc_new();
+    if (t->twcc && !t->twcc_ext) t->twcc_ext = ext_id;
+}
+
+/* Every transport-cc feedback that is waiting, one packet after another. */
+static void send_twcc(transport *t, uint64_t now_us)
+{
+    uint8_t buf[RTCP_TWCC_MAX_LEN + SRTP_MAX_TRAILER];
+    size_t n;
+    while ((n = twcc_feedback(t->twcc, t->remb_ssrc, now_us, buf, RTCP_TWCC_MAX_LEN)) > 0)
+        transport_send_rtcp(t, buf, n);
+}
+
+/* The sender's bandwidth estimate needs the arrival of every packet it numbered, retransmissions
+ * and probes on SSRCs no source knows included, so this runs before the SSRC lookup. */
+static void note_twcc(transport *t, const uint8_t *buf, const rtp_view *v, uint64_t now_us)
+{
+    const uint8_t *d;
+    size_t n;
+    if (!rtp_ext_find(buf, v, t->twcc_ext, &d, &n) || n != 2) return;
+    twcc_packet(t->twcc, (uint16_t)(d[0] << 8 | d[1]), v->ssrc, now_us);
+    if (twcc_due(t->twcc, now_us)) send_twcc(t, now_us);
+}
+
 static source *find_source(transport *t, uint32_t ssrc, bool *is_rtx)
 {
     for (uint8_t i = 0; i < t->n_sources; i++) {
@@ -142,11 +169,46 @@ static source *find_source(transport *t, uint32_t ssrc, bool *is_rtx)
     return NULL;
 }
 
+/* The text of header extension `id` equals `want` (a RID or MID, RFC 8852 / 8843). */
+static bool ext_is(const uint8_t *buf, const rtp_view *v, uint8_t id, const char *want)
+{
+    const uint8_t *d;
+    size_t n;
+    return id && rtp_ext_find(buf, v, id, &d, &n) && n == strlen(want) && memcmp(d, want, n) == 0;
+}
+
+/* A simulcast layer's SSRC is not in the SDP: its first packets name the layer by RID (the
+ * retransmission stream by repaired RID), and the SSRC is learned once. Only a layer still without
+ * an SSRC can learn one, so a stray packet cannot take over a running layer. */
+static source *learn_layer(transport *t, const uint8_t *buf, const rtp_view *v, bool *is_rtx)
+{
+    for (uint8_t i = 0; i < t->n_sources; i++) {
+        source *s = t->sources[i];
+        if (!s->rid[0] || (s->mid_ext && s->mid[0] && !ext_is(buf, v, s->mid_ext, s->mid)))
+            continue;
+        if (!s->ssrc && ext_is(buf, v, s->rid_ext, s->rid)) {
+            s->ssrc = v->ssrc;
+            recv_stats_init(&s->stats, s->ssrc, s->clock);
+            *is_rtx = false;
+            return s;
+        }
+        if (!s->rtx_ssrc && ext_is(buf, v, s->rrid_ext, s->rid)) {
+            s->rtx_ssrc = v->ssrc;
+            *is_rtx = true;
+            return s;
+        }
+    }
+    return NULL;
+}
+
 /* RFC 3550 6.4.1: a block quoting our last sender report gives the round trip to this peer. */
 static void on_report_blocks(transport *t, const rtcp_report_block *b, uint8_t n, uint64_t now_us)
 {
     for (uint8_t i = 0; i < n; i++) {
         output *o = idmap_get(t->outputs_by_ssrc, b[i].ssrc);
+        /* The worst loss the receiver saw on a video stream since the last stats event: its
+         * downlink is congested (or lossy), which moves its simulcast layers down. */
+        if (o && o->video && b[i].fraction_lost > t->loss_in) t->loss_in = b[i].fraction_lost;
         if (!o || !b[i].lsr || b[i].lsr != o->sr_mid || !o->sr_sent_us) continue;
         uint64_t dlsr_us = (uint64_t)b[i].dlsr * 1000000u / 65536u;
         uint64_t elapsed = now_us > o->sr_sent_us ? now_us - o->sr_sent_us : 0;
@@ -184,8 +246,10 @@ static void on_rtcp(transport *t, const uint8_t *buf, size_t len, uint64_t now_u
         }
         case RTCP_RR: {
             rtcp_rr rr;
-            if (rtcp_parse_rr(&v, &rr) == RTCP_OK)
+            if (rtcp_parse_rr(&v, &rr) == RTCP_OK) {
+                t->reported = true;
                 on_report_blocks(t, rr.blocks, rr.n_blocks, now_us);
+            }
             break;
         }
         case RTCP_RTPFB:
@@ -202,6 +266,13 @@ static void on_rtcp(transport *t, const uint8_t *buf, size_t len, uint64_t now_u
                 if (rtcp_parse_fir(&v, &media, &seq_nr) != RTCP_OK) break;
                 o = idmap_get(t->outputs_by_ssrc, media);
                 if (o) output_on_keyframe_request(t->w, o, now_us);
+            } else if (v.count == 15) {
+                /* The receiver's own estimate of its downlink: what picks its simulcast layers. */
+                uint64_t bps;
+                uint32_t ssrcs[8];
+                size_t n_ssrcs;
+                if (rtcp_parse_remb(&v, &bps, ssrcs, 8, &n_ssrcs) == RTCP_OK)
+                    t->remb_in_bps = bps > UINT32_MAX ? UINT32_MAX : (uint32_t)bps;
             }
             break;
         default:
@@ -236,8 +307,10 @@ void transport_on_srtp(transport *t, uint8_t *buf, size_t len, uint64_t now_us)
         stat_add(&c->malformed, 1);
         return;
     }
+    if (t->twcc_ext) note_twcc(t, buf, &v, now_us);
     bool is_rtx = false;
     source *s = find_source(t, v.ssrc, &is_rtx);
+    if (!s) s = learn_layer(t, buf, &v, &is_rtx);
     if (!s) return; /* not (or no longer) announced: nobody subscribed to it */
     if (is_rtx) {
         /* Retransmission stream (RFC 4588): padding-only probes are dropped; a real
@@ -283,7 +356,7 @@ static void send_reports(transport *t, uint64_t now_us)
     for (uint8_t i = 0; i < t->n_sources; i++) {
         source *s = t->sources[i];
         if (recv_stats_report(&s->stats, now_us, &rr.blocks[rr.n_blocks])) rr.n_blocks++;
-        if (s->video) video_ssrcs[n_video++] = s->ssrc;
+        if (s->video && s->ssrc) video_ssrcs[n_video++] = s->ssrc; /* a layer not seen yet: 0 */
     }
     uint8_t buf[512 + SRTP_MAX_TRAILER];
     size_t n = rtcp_write_rr(buf, 512, &rr);
@@ -316,6 +389,7 @@ void transport_on_timer(transport *t, uint64_t now_us)
         transport_fail(t, "ice: consent expired (no check for 30 s)");
         return;
     }
+    if (t->twcc && twcc_due(t->twcc, now_us)) send_twcc(t, now_us);
     if (now_us >= t->next_report_us) {
         t->next_report_us = now_us + REPORT_INTERVAL_US;
         send_reports(t, now_us);

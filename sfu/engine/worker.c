@@ -47,6 +47,7 @@ struct worker {
     uint64_t next_stats_us;
     const dtls_cert *cert;
     outbox *ob;
+    spsc_ring *tap; /* copies for the recorder (tap.c) */
     ice_lite *ice;
     idmap *transports;                               /* id -> transport */
     idmap *by_ufrag;                                 /* hash(ufrag) -> transport */
@@ -85,6 +86,7 @@ worker *worker_new(sfu *s, int index, int fd, const dtls_cert *cert)
     w->cert = cert;
     pthread_mutex_init(&w->cmd_lock, NULL);
     w->ob = outbox_new(fd, OUTBOX_SLOTS);
+    w->tap = ring_new(TAP_SLOTS, (uint32_t)tap_slot_size());
     w->ice = ice_lite_new();
     w->transports = idmap_new(64);
     w->by_ufrag = idmap_new(64);
@@ -92,8 +94,8 @@ worker *worker_new(sfu *s, int index, int fd, const dtls_cert *cert)
     w->sources = idmap_new(64);
     w->outputs = idmap_new(64);
     w->groups = idmap_new(64);
-    if (!w->ob || !w->ice || !w->transports || !w->by_ufrag || !w->by_addr || !w->sources ||
-        !w->outputs || !w->groups) {
+    if (!w->ob || !w->tap || !w->ice || !w->transports || !w->by_ufrag || !w->by_addr ||
+        !w->sources || !w->outputs || !w->groups) {
         worker_free(w);
         return NULL;
     }
@@ -125,6 +127,7 @@ void worker_free(worker *w)
     idmap_free(w->groups);
     ice_lite_free(w->ice);
     outbox_free(w->ob);
+    ring_free(w->tap);
     for (cmd *c = w->cmd_head, *n; c; c = n) {
         n = c->next;
         free(c);
@@ -139,6 +142,11 @@ void worker_free(worker *w)
 size_t worker_ring_slot_size(void)
 {
     return sizeof(wmsg) + PKT_MAX;
+}
+
+spsc_ring *worker_tap(worker *w)
+{
+    return w->tap;
 }
 
 int worker_index(const worker *w)
@@ -260,6 +268,13 @@ source *worker_source_add(worker *w, const sfu_source_params *p)
     s->ssrc = p->ssrc;
     s->rtx_ssrc = p->rtx_ssrc;
     s->audio_level_ext = p->audio_level_ext;
+    memcpy(s->rid, p->rid, sizeof s->rid);
+    memcpy(s->mid, p->mid, sizeof s->mid);
+    s->rid[sizeof s->rid - 1] = s->mid[sizeof s->mid - 1] = '\0';
+    s->rid_ext = p->rid_ext;
+    s->rrid_ext = p->rrid_ext;
+    s->mid_ext = p->mid_ext;
+    if (p->twcc_ext) transport_use_twcc(t, p->twcc_ext);
     s->min_level = 127;
     recv_stats_init(&s->stats, p->ssrc, p->clock);
     t->sources[t->n_sources++] = s;
@@ -406,6 +421,11 @@ static void run_command(worker *w, cmd *c)
     case CMD_TRANSPORT_REMOTE:
         worker_transport_remote(w, &c->u.transport);
         break;
+    case CMD_SOURCE_RECORD: {
+        source *src = idmap_get(w->sources, c->u.record.source);
+        if (src) src->recording = c->u.record.on;
+        break;
+    }
     }
 }
 
@@ -424,6 +444,7 @@ static wmsg *ring_msg(worker *w, int to, uint8_t kind)
 void worker_route(worker *w, source *src, const pkt_meta *m, const uint8_t *pkt, size_t len,
                   uint64_t now_us)
 {
+    if (src->recording) tap_packet(w, src, pkt, len, now_us);
     for (uint64_t mask = src->ref_mask; mask; mask &= mask - 1) {
         int i = __builtin_ctzll(mask);
         if (i == w->index) {
@@ -441,6 +462,7 @@ void worker_route(worker *w, source *src, const pkt_meta *m, const uint8_t *pkt,
 
 void worker_route_sr(worker *w, source *src, uint64_t ntp, uint32_t rtp_ts)
 {
+    if (src->recording) tap_sender_report(w, src, ntp, rtp_ts);
     for (uint64_t mask = src->ref_mask; mask; mask &= mask - 1) {
         int i = __builtin_ctzll(mask);
         if (i == w->index) {
@@ -459,6 +481,7 @@ void worker_route_sr(worker *w, source *src, uint64_t ntp, uint32_t rtp_ts)
 
 static void send_pli(worker *w, source *s)
 {
+    if (!s->ssrc) return; /* a simulcast layer that has not sent yet: nothing to refresh */
     uint8_t buf[64 + SRTP_MAX_TRAILER];
     size_t n = rtcp_write_pli(buf, 64, s->t->remb_ssrc, s->ssrc);
     if (!n) return;
@@ -626,11 +649,16 @@ static void report_sources(worker *w)
     it = (idmap_iter)IDMAP_ITER_INIT;
     while (idmap_next(w->transports, &it, &key, &v)) {
         transport *t = v;
-        if (!t->rtt_us) continue;
+        if (!t->rtt_us && !t->remb_in_bps && !t->reported) continue;
         /* Rounded up: on a LAN a round trip under a millisecond still says "measured". */
         sfu_event ev = {.type = SFU_EV_TRANSPORT_STATS,
                         .transport = t->id,
-                        .rtt_ms = (uint32_t)((t->rtt_us + 999) / 1000)};
+                        .rtt_ms = (uint32_t)((t->rtt_us + 999) / 1000),
+                        .downlink_bps = t->remb_in_bps,
+                        .reported = t->reported,
+                        .downlink_loss = t->loss_in};
+        t->reported = false;
+        t->loss_in = 0;
         if (w->s) sfu_push_event(w->s, &ev, false);
     }
     if (w->s) sfu_push_event_wake(w->s);

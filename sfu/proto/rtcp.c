@@ -1,11 +1,14 @@
 /* RTCP compound walking, report and feedback readers, and writers (RFC 3550 6.4, RFC 4585 6,
- * RFC 5104 4.3.1, draft-alvestrand-rmcat-remb).
+ * RFC 5104 4.3.1, draft-alvestrand-rmcat-remb, draft-holmer-rmcat-transport-wide-cc-extensions-01
+ * 3.1).
  *
  * rtcp_view.padding holds the padding byte count (0 when the P bit is clear); view.len still
  * covers the whole packet so the walker can step over it, and the typed readers look only at
  * len - padding. */
 #include "sfu/proto/rtcp.h"
 #include "sfu/proto/bytes.h"
+
+#include <string.h>
 
 /* Signed distance a - b with wrap-around (RFC 3550 A.1), widened for arithmetic. */
 static inline int32_t seq_rel(uint16_t a, uint16_t b)
@@ -300,6 +303,235 @@ size_t rtcp_write_remb(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint64_t 
     for (size_t i = 0; i < n; i++)
         st32(out + 20 + i * 4, ssrcs[i]);
     return len;
+}
+
+/* ---- Transport-cc feedback ----
+ * Each packet gets a symbol: 0 not received, 1 received with a one-byte delta (0..255 ticks),
+ * 2 received with a two-byte signed delta; 3 is reserved. A chunk is 16 bits: a run of one symbol
+ * (0, symbol:2, length:13), or a vector of 14 one-bit symbols (1, 0, ...; 0 and 1 only) or of 7
+ * two-bit symbols (1, 1, ...), the first packet in the highest bits. */
+enum { TWCC_HDR = 20, SYM_LOST = 0, SYM_SMALL = 1, SYM_LARGE = 2 };
+
+void rtcp_twcc_begin(rtcp_twcc_builder *b, uint8_t *out, size_t cap, const rtcp_twcc *h)
+{
+    b->out = out;
+    b->cap = cap < RTCP_TWCC_MAX_LEN ? cap : RTCP_TWCC_MAX_LEN;
+    b->h = *h;
+    b->n = 0;
+    b->chunks_len = 0;
+    b->n_pend = 0;
+    b->same = b->large = false;
+    b->deltas_len = 0;
+}
+
+static void put_chunk(rtcp_twcc_builder *b, uint16_t chunk)
+{
+    st16(b->out + TWCC_HDR + b->chunks_len, chunk);
+    b->chunks_len += 2;
+}
+
+/* The first `n` pending symbols as one status vector, one-bit when they allow it; an unfilled
+ * tail reads as "not received" and lies past the status count, where the reader stops. */
+static void put_vector(rtcp_twcc_builder *b, uint16_t n, bool two_bit)
+{
+    uint16_t chunk = two_bit ? 0xC000 : 0x8000;
+    unsigned bits = two_bit ? 2 : 1, slots = two_bit ? 7 : 14;
+    for (uint16_t i = 0; i < n; i++)
+        chunk |= (uint16_t)(b->pend[i] << (bits * (slots - 1 - i)));
+    put_chunk(b, chunk);
+}
+
+/* Recomputes the flags of the pending symbols after some were written out. */
+static void pend_flags(rtcp_twcc_builder *b)
+{
+    b->same = true;
+    b->large = false;
+    for (uint16_t i = 0; i < b->n_pend; i++) {
+        if (b->pend[i] != b->pend[0]) b->same = false;
+        if (b->pend[i] == SYM_LARGE) b->large = true;
+    }
+}
+
+/* Greedy from the left: a symbol joins the pending ones while they still fit one chunk (a run of
+ * up to 8191, or a vector of 14 one-bit or 7 two-bit symbols); otherwise the pending ones become a
+ * chunk first. A run of one symbol stays open as long as it lasts, which keeps long stretches of
+ * small deltas (or of losses) at two bytes per 8191 packets. */
+static void push_symbol(rtcp_twcc_builder *b, uint8_t sym)
+{
+    for (;;) {
+        if (b->n_pend == 0) {
+            b->pend[0] = sym;
+            b->n_pend = 1;
+            b->same = true;
+            b->large = sym == SYM_LARGE;
+            return;
+        }
+        if (b->same && sym == b->pend[0] && b->n_pend < RTCP_TWCC_MAX_RUN) {
+            if (b->n_pend < 14) b->pend[b->n_pend] = sym;
+            b->n_pend++;
+            return;
+        }
+        bool large = b->large || sym == SYM_LARGE;
+        if (b->n_pend < (large ? 7 : 14)) {
+            b->pend[b->n_pend++] = sym;
+            b->same = false;
+            b->large = large;
+            return;
+        }
+        if (b->same) {
+            put_chunk(b, (uint16_t)(b->pend[0] << 13 | b->n_pend));
+            b->n_pend = 0;
+            continue;
+        }
+        /* Mixed and full: fourteen one-bit symbols go out whole; otherwise (a two-bit symbol
+         * among them, or arriving) the first seven go out as a two-bit vector and the rest, at
+         * most six, stay pending with the new one. */
+        uint16_t k = !b->large && b->n_pend == 14 ? 14 : 7;
+        put_vector(b, k, k == 7);
+        b->n_pend = (uint16_t)(b->n_pend - k);
+        memmove(b->pend, b->pend + k, b->n_pend);
+        pend_flags(b);
+    }
+}
+
+bool rtcp_twcc_add(rtcp_twcc_builder *b, int32_t delta)
+{
+    uint8_t sym = SYM_LOST;
+    size_t dlen = 0;
+    if (delta != RTCP_TWCC_LOST) {
+        if (delta < INT16_MIN || delta > INT16_MAX) return false;
+        sym = delta >= 0 && delta <= 255 ? SYM_SMALL : SYM_LARGE;
+        dlen = sym == SYM_SMALL ? 1 : 2;
+    }
+    /* Adding one symbol writes at most one chunk now and leaves one to write at the end. */
+    size_t worst = TWCC_HDR + b->chunks_len + 2 * 2 + b->deltas_len + dlen;
+    if (b->n == 0xFFFF || ((worst + 3) & ~(size_t)3) > b->cap) return false;
+    push_symbol(b, sym);
+    if (sym == SYM_SMALL) {
+        b->deltas[b->deltas_len++] = (uint8_t)delta;
+    } else if (sym == SYM_LARGE) {
+        st16(b->deltas + b->deltas_len, (uint16_t)(int16_t)delta);
+        b->deltas_len += 2;
+    }
+    b->n++;
+    return true;
+}
+
+size_t rtcp_twcc_end(rtcp_twcc_builder *b)
+{
+    if (b->n == 0) return 0;
+    if (b->n_pend) {
+        if (b->same)
+            put_chunk(b, (uint16_t)(b->pend[0] << 13 | b->n_pend));
+        else
+            put_vector(b, b->n_pend, b->large);
+        b->n_pend = 0;
+    }
+    size_t len = TWCC_HDR + b->chunks_len;
+    memcpy(b->out + len, b->deltas, b->deltas_len);
+    len += b->deltas_len;
+    while (len % 4)
+        b->out[len++] = 0;
+    b->h.status_count = (uint16_t)b->n;
+    write_fb(b->out, b->cap, 15, RTCP_RTPFB, len, b->h.sender_ssrc, b->h.media_ssrc);
+    st16(b->out + 12, b->h.base_seq);
+    st16(b->out + 14, b->h.status_count);
+    uint32_t ref = (uint32_t)b->h.ref_time & 0xFFFFFF;
+    b->out[16] = (uint8_t)(ref >> 16);
+    b->out[17] = (uint8_t)(ref >> 8);
+    b->out[18] = (uint8_t)ref;
+    b->out[19] = b->h.fb_count;
+    b->n = 0; /* ended: a second end writes nothing */
+    return len;
+}
+
+/* Walks the chunks of a feedback: the symbol of each of the `count` statuses, in order, to `fn`.
+ * Sets *end just past the last chunk. */
+static int twcc_walk(const uint8_t *p, size_t len, uint16_t count,
+                     void (*fn)(void *ctx, uint8_t sym), void *ctx, size_t *end)
+{
+    size_t off = TWCC_HDR;
+    uint32_t done = 0;
+    while (done < count) {
+        if (off + 2 > len) return RTCP_E_SHORT;
+        uint16_t c = ld16(p + off);
+        off += 2;
+        if (!(c & 0x8000)) {
+            uint8_t sym = (uint8_t)((c >> 13) & 3);
+            uint32_t run = c & 0x1FFF;
+            if (sym == 3 || run == 0) return RTCP_E_FORMAT;
+            /* A run past the count is cut there, as the tail of a vector is. */
+            for (uint32_t i = 0; i < run && done < count; i++, done++)
+                fn(ctx, sym);
+            continue;
+        }
+        bool two_bit = c & 0x4000;
+        unsigned bits = two_bit ? 2 : 1, slots = two_bit ? 7 : 14;
+        for (unsigned i = 0; i < slots && done < count; i++, done++) {
+            uint8_t sym = (uint8_t)((c >> (bits * (slots - 1 - i))) & (two_bit ? 3 : 1));
+            if (sym == 3) return RTCP_E_FORMAT;
+            fn(ctx, sym);
+        }
+    }
+    *end = off;
+    return RTCP_OK;
+}
+
+typedef struct twcc_read {
+    const uint8_t *p;
+    size_t off;    /* the next delta */
+    uint32_t need; /* delta bytes the symbols call for */
+    uint16_t seq;
+    void (*fn)(void *ctx, uint16_t seq, int32_t delta);
+    void *ctx;
+} twcc_read;
+
+static void count_delta(void *ctx, uint8_t sym)
+{
+    twcc_read *r = ctx;
+    r->need += sym; /* 0, 1 or 2 bytes: the symbol's value */
+}
+
+static void emit_status(void *ctx, uint8_t sym)
+{
+    twcc_read *r = ctx;
+    int32_t d = RTCP_TWCC_LOST;
+    if (sym == SYM_SMALL) {
+        d = r->p[r->off];
+        r->off += 1;
+    } else if (sym == SYM_LARGE) {
+        d = (int16_t)ld16(r->p + r->off);
+        r->off += 2;
+    }
+    r->fn(r->ctx, r->seq++, d);
+}
+
+int rtcp_parse_twcc(const rtcp_view *v, rtcp_twcc *h,
+                    void (*fn)(void *ctx, uint16_t seq, int32_t delta), void *ctx)
+{
+    if (v->type != RTCP_RTPFB || v->count != 15) return RTCP_E_FORMAT;
+    size_t len = body_len(v);
+    if (len < TWCC_HDR + 2) return RTCP_E_SHORT;
+    const uint8_t *p = v->pkt;
+    rtcp_twcc t;
+    t.sender_ssrc = ld32(p + 4);
+    t.media_ssrc = ld32(p + 8);
+    t.base_seq = ld16(p + 12);
+    t.status_count = ld16(p + 14);
+    uint32_t ref = ((uint32_t)p[16] << 16) | ((uint32_t)p[17] << 8) | p[18];
+    t.ref_time = (ref & 0x800000) ? (int32_t)(ref | 0xFF000000u) : (int32_t)ref;
+    t.fb_count = p[19];
+    if (t.status_count == 0) return RTCP_E_FORMAT;
+    /* First pass: the chunks are well formed and the deltas they call for are all there. */
+    twcc_read r = {.p = p, .seq = t.base_seq, .fn = fn, .ctx = ctx};
+    size_t chunks_end = 0;
+    int rc = twcc_walk(p, len, t.status_count, count_delta, &r, &chunks_end);
+    if (rc != RTCP_OK) return rc;
+    if (r.need > len - chunks_end) return RTCP_E_SHORT;
+    *h = t;
+    if (!fn) return RTCP_OK;
+    r.off = chunks_end;
+    return twcc_walk(p, len, t.status_count, emit_status, &r, &chunks_end);
 }
 
 uint64_t rtcp_ntp_from_unix_us(uint64_t unix_us)

@@ -1,5 +1,5 @@
-/* RTCP (RFC 3550, 4585, 5104, REMB draft): walking a compound packet, reading the reports and
- * feedback the forwarder acts on, and writing the ones it sends.
+/* RTCP (RFC 3550, 4585, 5104, REMB draft, transport-cc draft): walking a compound packet, reading
+ * the reports and feedback the forwarder acts on, and writing the ones it sends.
  *
  * Readers never allocate and never read past `len`. Writers return the bytes written, or 0 when
  * `cap` is too small. All lengths are in bytes. */
@@ -103,6 +103,55 @@ size_t rtcp_write_nack(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t 
                        const uint16_t *seqs, size_t n);
 size_t rtcp_write_remb(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint64_t bitrate,
                        const uint32_t *ssrcs, size_t n);
+
+/* Transport-wide congestion control feedback (RTPFB fmt 15,
+ * draft-holmer-rmcat-transport-wide-cc-extensions-01 3.1): for the transport-wide sequence
+ * numbers base_seq, base_seq + 1, ..., whether each packet arrived and, for those that did, a
+ * receive delta in 250 us ticks from the previous arrival (the first from ref_time). */
+typedef struct rtcp_twcc {
+    uint32_t sender_ssrc;
+    uint32_t media_ssrc;
+    uint16_t base_seq;
+    uint16_t status_count; /* filled by the parser and by rtcp_twcc_end */
+    int32_t ref_time;      /* 24-bit signed, in 64 ms units */
+    uint8_t fb_count;      /* counts the feedback packets sent, wrapping */
+} rtcp_twcc;
+
+#define RTCP_TWCC_LOST INT32_MIN /* the delta of a packet not received */
+#define RTCP_TWCC_MAX_LEN 1200   /* the largest packet the builder writes */
+#define RTCP_TWCC_MAX_RUN 8191   /* 13 bits of run length */
+
+/* Builds one feedback packet packet by packet, choosing run-length and status-vector chunks as it
+ * goes. Plain data on the caller's stack; nothing is allocated. */
+typedef struct rtcp_twcc_builder {
+    uint8_t *out;
+    size_t cap;
+    rtcp_twcc h;
+    uint32_t n;        /* statuses added */
+    size_t chunks_len; /* chunk bytes written at out + 20 */
+    uint8_t pend[14];  /* symbols not yet in a chunk (a longer run keeps its symbol in pend[0]) */
+    uint16_t n_pend;   /* up to 14, or up to RTCP_TWCC_MAX_RUN while they are all one symbol */
+    bool same, large;  /* all pending symbols are one; one of them needs two bits */
+    size_t deltas_len; /* the deltas follow the chunks, whose count is known only at the end */
+    uint8_t deltas[RTCP_TWCC_MAX_LEN];
+} rtcp_twcc_builder;
+
+/* `cap` above RTCP_TWCC_MAX_LEN is taken as RTCP_TWCC_MAX_LEN. h->status_count is ignored. */
+void rtcp_twcc_begin(rtcp_twcc_builder *b, uint8_t *out, size_t cap, const rtcp_twcc *h);
+/* Adds the next packet's status: a delta in 250 us ticks, or RTCP_TWCC_LOST. False, with nothing
+ * added, when the delta needs more than 16 signed bits or the packet would outgrow the cap (or
+ * 0xFFFF statuses): end this packet and start the next feedback at this one. */
+bool rtcp_twcc_add(rtcp_twcc_builder *b, int32_t delta);
+/* Completes the packet in `out` (zero-padded to a word); its length, or 0 when nothing was
+ * added. */
+size_t rtcp_twcc_end(rtcp_twcc_builder *b);
+
+/* Reads a transport-cc feedback into *h and calls `fn` once per status, in sequence order, with
+ * the delta or RTCP_TWCC_LOST. Checks the whole packet before the first call, so `fn` sees all
+ * of a valid packet or none of an invalid one. A zero status count, a reserved symbol, or chunks
+ * and deltas that run past the packet are RTCP_E_FORMAT / RTCP_E_SHORT. */
+int rtcp_parse_twcc(const rtcp_view *v, rtcp_twcc *h,
+                    void (*fn)(void *ctx, uint16_t seq, int32_t delta), void *ctx);
 
 /* NTP 32.32 timestamp of a wall-clock time in microseconds since the Unix epoch. */
 uint64_t rtcp_ntp_from_unix_us(uint64_t unix_us);

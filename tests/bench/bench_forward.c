@@ -30,6 +30,7 @@
 #include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
+#include "recorder/recorder.h"
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
 #include "sfu/engine/engine.h"
@@ -69,6 +70,7 @@ typedef struct opts {
     double budget_s; /* CPU seconds for all timed passes together; 0 = no limit */
     bool profiles[2];
     bool verify;
+    bool record; /* each row again with the source recorded into a journal */
 } opts;
 
 /* The publisher's packets, already SRTP-protected as a browser would send them. */
@@ -107,6 +109,7 @@ typedef struct row_result {
     long minflt;
     long long heap_delta;
     uint64_t verified, verify_errors;
+    uint64_t recorded, rec_dropped; /* recording rows: copies journaled, dropped at the tap */
     bool ok;
 } row_result;
 
@@ -378,7 +381,8 @@ static unsigned feed(worker *w, sink *s, const stream *st, unsigned from, unsign
     return to;
 }
 
-static int setup(worker *w, const profile_def *pd, unsigned n, const struct sockaddr_storage *pub)
+static int setup(worker *w, const profile_def *pd, unsigned n, const struct sockaddr_storage *pub,
+                 source **src)
 {
     sfu_transport_params tp = {.id = 1};
     snprintf(tp.local_ufrag, sizeof tp.local_ufrag, "pub");
@@ -389,7 +393,7 @@ static int setup(worker *w, const profile_def *pd, unsigned n, const struct sock
         return -1;
     sfu_source_params sp = {
         .id = 1, .transport = 1, .codec = CODEC_VP8, .clock = 90000, .ssrc = SRC_SSRC};
-    if (!worker_source_add(w, &sp)) return -1;
+    if (!(*src = worker_source_add(w, &sp))) return -1;
     for (unsigned i = 0; i < n; i++) {
         sfu_transport_params st = {.id = 2 + i};
         snprintf(st.local_ufrag, sizeof st.local_ufrag, "sub%u", i);
@@ -448,8 +452,67 @@ static bool warm_up(worker *w, sink *s, const profile_def *pd, const stream *st,
     return ok;
 }
 
+static size_t drain_worker(void *ud, sfu_tap_fn fn, void *fn_ud, size_t max)
+{
+    return tap_drain_ring(worker_tap(ud), fn, fn_ud, max);
+}
+
+/* Recording on: the publisher's source is copied to the tap and a recorder thread writes the
+ * copies into a journal in a scratch directory, as the hub does. */
+static recorder *start_recording(worker *w, source *src, char *dir, size_t cap)
+{
+    snprintf(dir, cap, "/tmp/dh_bench_rec.XXXXXX");
+    if (!mkdtemp(dir)) return NULL;
+    recorder *rec = recorder_new(drain_worker, w);
+    if (!rec) return NULL;
+    char path[128];
+    snprintf(path, sizeof path, "%s/bench.dhj", dir);
+    journal_track t = {.kind = JOURNAL_KIND_VIDEO,
+                       .payload_type = VP8_PT,
+                       .clock_rate = 90000,
+                       .ssrc = SRC_SSRC,
+                       .codec = "VP8",
+                       .meeting = "bench",
+                       .site = "bench",
+                       .track_id = "bench/video"};
+    recorder_track_open(rec, src->id, path, &t);
+    recorder_stats rs;
+    do { /* the journal is open before the first copy */
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+        recorder_get_stats(rec, &rs);
+    } while (!rs.tracks_open && !rs.failures);
+    src->recording = true;
+    return rec;
+}
+
+/* The recorder's work for the timed pass belongs inside it: wait until every copy is written. */
+static void wait_recorded(recorder *rec, uint64_t copies)
+{
+    recorder_stats rs;
+    for (;;) {
+        recorder_get_stats(rec, &rs);
+        if (rs.packets + rs.dropped >= copies || rs.failures) return;
+        struct timespec ts = {0, 200000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void stop_recording(recorder *rec, const char *dir, row_result *r)
+{
+    recorder_stats rs;
+    recorder_get_stats(rec, &rs);
+    r->recorded = rs.packets;
+    r->rec_dropped = rs.dropped;
+    recorder_free(rec);
+    char path[128];
+    snprintf(path, sizeof path, "%s/bench.dhj", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void run_row(const profile_def *pd, const stream *st, unsigned n, const opts *o,
-                    double budget_s, row_result *r)
+                    double budget_s, bool record, row_result *r)
 {
     memset(r, 0, sizeof *r);
     /* The floor first, with no other SRTP session alive in the process. */
@@ -458,7 +521,10 @@ static void run_row(const profile_def *pd, const stream *st, unsigned n, const o
     sink *s = calloc(1, sizeof *s);
     uint32_t *per_sub = calloc(n, sizeof *per_sub);
     struct sockaddr_storage pub = peer_addr(PUB_IP);
-    if (!w || !s || !per_sub || setup(w, pd, n, &pub) != 0) {
+    source *src = NULL;
+    recorder *rec = NULL;
+    char rec_dir[64] = "";
+    if (!w || !s || !per_sub || setup(w, pd, n, &pub, &src) != 0) {
         fprintf(stderr, "setup failed (profile %s, N %u)\n", pd->name, n);
         goto out;
     }
@@ -468,6 +534,10 @@ static void run_row(const profile_def *pd, const stream *st, unsigned n, const o
     outbox_set_sender(worker_outbox(w), sink_send, s);
     outbox_flush(worker_outbox(w)); /* the PLI that the first subscription asked */
     bool warm_ok = warm_up(w, s, pd, st, n, o, &pub, r);
+    if (record && !(rec = start_recording(w, src, rec_dir, sizeof rec_dir))) {
+        fprintf(stderr, "cannot start the recorder\n");
+        goto out;
+    }
 
     memset(per_sub, 0, n * sizeof *per_sub);
     worker_counters *wc = worker_stats(w);
@@ -480,6 +550,7 @@ static void run_row(const profile_def *pd, const stream *st, unsigned n, const o
     double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), m0 = clock_s(CLOCK_MONOTONIC);
     unsigned end =
         feed(w, s, st, o->warmup, o->warmup + o->packets, &pub, budget_s > 0 ? c0 + budget_s : 0);
+    if (rec) wait_recorded(rec, end - o->warmup);
     double c1 = clock_s(CLOCK_PROCESS_CPUTIME_ID), m1 = clock_s(CLOCK_MONOTONIC);
     long flt1 = minflt_now();
     long long heap1 = heap_in_use();
@@ -511,6 +582,8 @@ static void run_row(const profile_def *pd, const stream *st, unsigned n, const o
         r->ok = false;
     }
 out:
+    if (rec) stop_recording(rec, rec_dir, r);
+    if (rec && r->recorded != r->pkts_in) r->ok = false;
     free(per_sub);
     free(s);
     worker_free(w);
@@ -600,7 +673,7 @@ static void print_machine(const opts *o)
     fflush(stdout);
 }
 
-static void print_row(const profile_def *pd, unsigned n, const row_result *r)
+static void print_row(const char *label, unsigned n, const row_result *r)
 {
     double us = r->forwarded ? r->cpu_s * 1e6 / (double)r->forwarded : 0;
     double wall = r->forwarded ? r->wall_s * 1e6 / (double)r->forwarded : 0;
@@ -609,7 +682,7 @@ static void print_row(const profile_def *pd, unsigned n, const row_result *r)
     double ratio_live = r->floor_live_us > 0 ? us / r->floor_live_us : 0;
     printf("%-7s %5u %7" PRIu64 " %9" PRIu64 " %10.3f %8.3f %13.0f %8.3f %6.2f %8.3f %10.2f %6ld "
            "%7lld%s\n",
-           pd->name, n, r->pkts_in, r->forwarded, us, wall, per_s, r->floor_us, ratio,
+           label, n, r->pkts_in, r->forwarded, us, wall, per_s, r->floor_us, ratio,
            r->floor_live_us, ratio_live, r->minflt, r->heap_delta,
            r->cut ? "  (time budget: fewer packets)" : "");
     if (!r->ok)
@@ -617,7 +690,7 @@ static void print_row(const profile_def *pd, unsigned n, const row_result *r)
                " in x %u); sink counted %" PRIu64 " RTP + %" PRIu64 " RTCP datagrams"
                " in %" PRIu64 " batches (%" PRIu64 " bytes), srtp errors %" PRIu64
                ", warm-up verified %" PRIu64 " bad %" PRIu64 "\n",
-               pd->name, n, r->forwarded, r->expected, r->pkts_in, n, r->sink_rtp, r->sink_rtcp,
+               label, n, r->forwarded, r->expected, r->pkts_in, n, r->sink_rtp, r->sink_rtcp,
                r->sink_calls, r->sink_bytes, r->srtp_errors, r->verified, r->verify_errors);
     fflush(stdout);
 }
@@ -629,6 +702,7 @@ static void usage(const char *argv0)
     fprintf(stderr,
             "usage: %s [--n 100,500,1000] [--packets 2000] [--size 1200] [--warmup 64]\n"
             "          [--profile gcm|cm|both] [--budget 40] [--no-verify]\n"
+            "          [--record]\n"
             "  --n        subscriber counts, comma-separated (up to %d)\n"
             "  --packets  published packets in the timed pass, per N\n"
             "  --size     RTP packet size in bytes before SRTP (%d..%d)\n"
@@ -636,7 +710,9 @@ static void usage(const char *argv0)
             "  --profile  SRTP profile: AEAD_AES_128_GCM, AES128_CM_HMAC_SHA1_80, or both\n"
             "  --budget   CPU seconds for all timed passes together, shared equally by the rows;\n"
             "             a row out of time stops at a frame boundary (0: no limit)\n"
-            "  --no-verify  skip decrypting every warm-up datagram on the subscriber's side\n",
+            "  --no-verify  skip decrypting every warm-up datagram on the subscriber's side\n"
+            "  --record   each row again with the publisher recorded (tap + recorder thread +\n"
+            "             journal with fdatasync), and the ratio of the two\n",
             argv0, MAX_NS, MIN_SIZE, MAX_SIZE);
 }
 
@@ -679,6 +755,10 @@ static int parse_args(int argc, char **argv, opts *o)
         bool ok = true;
         if (!strcmp(a, "--no-verify")) {
             o->verify = false;
+            continue;
+        }
+        if (!strcmp(a, "--record")) {
+            o->record = true;
             continue;
         }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -733,7 +813,7 @@ int main(int argc, char **argv)
     print_machine(&o);
     size_t rows = 0;
     for (size_t p = 0; p < DH_ARRAY_LEN(PROFILES); p++)
-        rows += o.profiles[p] ? o.n_ns : 0;
+        rows += o.profiles[p] ? o.n_ns * (o.record ? 2 : 1) : 0;
     bool all_ok = true;
     for (size_t p = 0; p < DH_ARRAY_LEN(PROFILES); p++) {
         if (!o.profiles[p]) continue;
@@ -746,9 +826,21 @@ int main(int argc, char **argv)
         }
         for (size_t i = 0; i < o.n_ns; i++) {
             row_result r;
-            run_row(pd, &st, o.ns[i], &o, o.budget_s / (double)rows, &r);
-            print_row(pd, o.ns[i], &r);
+            run_row(pd, &st, o.ns[i], &o, o.budget_s / (double)rows, false, &r);
+            print_row(pd->name, o.ns[i], &r);
             all_ok = all_ok && r.ok;
+            if (!o.record) continue;
+            row_result rr;
+            char label[32];
+            snprintf(label, sizeof label, "%s+rec", pd->name);
+            run_row(pd, &st, o.ns[i], &o, o.budget_s / (double)rows, true, &rr);
+            print_row(label, o.ns[i], &rr);
+            all_ok = all_ok && rr.ok;
+            double off = r.forwarded ? r.cpu_s / (double)r.forwarded : 0;
+            double on = rr.forwarded ? rr.cpu_s / (double)rr.forwarded : 0;
+            printf("# recorder overhead %s N=%u: %.3f (us/fwd_pkt on / off), %" PRIu64
+                   " packets journaled, %" PRIu64 " dropped at the tap\n",
+                   pd->name, o.ns[i], off > 0 ? on / off : 0, rr.recorded, rr.rec_dropped);
         }
         free_stream(&st);
     }

@@ -1,7 +1,9 @@
 /* Walks arbitrary bytes as a compound RTCP packet and hands every packet to every typed reader.
  * Each packet is first copied into an allocation of exactly its length, so a reader that strays
  * past its view (not just past the input) is caught. What parses is written back out and parsed
- * again: SR, RR, REMB, FIR and NACK must survive the round trip unchanged. */
+ * again: SR, RR, REMB, FIR and NACK must survive the round trip unchanged; a transport-cc feedback
+ * is rebuilt with the builder (as many packets as that takes) and must report the same arrivals
+ * at the same times. */
 #include "sfu/proto/rtcp.h"
 
 #include <stdbool.h>
@@ -128,6 +130,97 @@ static void fuzz_remb(const rtcp_view *v, uint32_t sender)
     }
 }
 
+/* Statuses of a transport-cc feedback, with arrival times summed from the reference time. Times
+ * are compared modulo 2^32 ticks: the 24-bit reference time wraps there. */
+typedef struct twcc_list {
+    size_t n;
+    bool got[0x10000];
+    uint32_t tick[0x10000];
+    uint32_t cur;
+    uint16_t seq;
+    bool in_order;
+    const uint8_t *pkt; /* its header starts the count and the clock, once it has parsed */
+} twcc_list;
+
+static twcc_list twcc_in, twcc_out;
+
+static void twcc_add(void *ctx, uint16_t seq, int32_t delta)
+{
+    twcc_list *l = ctx;
+    if (l->n == 0) {
+        const uint8_t *p = l->pkt;
+        l->seq = (uint16_t)(p[12] << 8 | p[13]);
+        uint32_t ref = ((uint32_t)p[16] << 16) | ((uint32_t)p[17] << 8) | p[18];
+        if (ref & 0x800000) ref |= 0xFF000000u;
+        l->cur = ref * 256u;
+    }
+    if (seq != l->seq++) l->in_order = false;
+    l->got[l->n] = delta != RTCP_TWCC_LOST;
+    if (delta != RTCP_TWCC_LOST) {
+        l->cur += (uint32_t)delta;
+        l->tick[l->n] = l->cur;
+    }
+    l->n++;
+}
+
+static void twcc_start(twcc_list *l, const uint8_t *pkt)
+{
+    l->n = 0;
+    l->in_order = true;
+    l->pkt = pkt;
+}
+
+static void fuzz_twcc(const rtcp_view *v, uint32_t sender, uint32_t media)
+{
+    rtcp_twcc h;
+    twcc_start(&twcc_in, v->pkt);
+    if (rtcp_parse_twcc(v, &h, twcc_add, &twcc_in) != RTCP_OK) {
+        check(twcc_in.n == 0); /* all or nothing */
+        return;
+    }
+    check(twcc_in.n == h.status_count && twcc_in.n > 0 && twcc_in.in_order);
+    /* Rebuilt as the hub would: each packet starts where the last stopped, with the reference
+     * time of its first arrival, so only the size limit splits. */
+    static uint8_t buf[RTCP_TWCC_MAX_LEN];
+    size_t pos = 0;
+    uint8_t fb = h.fb_count;
+    while (pos < twcc_in.n) {
+        size_t first = pos;
+        while (first < twcc_in.n && !twcc_in.got[first])
+            first++;
+        int32_t ref = first < twcc_in.n ? (int32_t)twcc_in.tick[first] >> 8 : 0;
+        rtcp_twcc nh = {.sender_ssrc = sender,
+                        .media_ssrc = media,
+                        .base_seq = (uint16_t)(h.base_seq + pos),
+                        .ref_time = ref,
+                        .fb_count = fb++};
+        rtcp_twcc_builder b;
+        rtcp_twcc_begin(&b, buf, sizeof buf, &nh);
+        uint32_t prev = (uint32_t)ref * 256u;
+        size_t k = pos;
+        for (; k < twcc_in.n; k++) {
+            int32_t d = RTCP_TWCC_LOST;
+            if (twcc_in.got[k]) d = (int32_t)(twcc_in.tick[k] - prev);
+            if (!rtcp_twcc_add(&b, d)) break;
+            if (twcc_in.got[k]) prev = twcc_in.tick[k];
+        }
+        check(k > pos);
+        size_t n = rtcp_twcc_end(&b);
+        check(n > 0 && n <= sizeof buf && n % 4 == 0);
+        rtcp_view w = reparse(buf, n);
+        rtcp_twcc h2;
+        twcc_start(&twcc_out, buf);
+        check(rtcp_parse_twcc(&w, &h2, twcc_add, &twcc_out) == RTCP_OK);
+        check(twcc_out.n == k - pos && twcc_out.in_order && h2.sender_ssrc == sender &&
+              h2.media_ssrc == media && h2.fb_count == nh.fb_count);
+        for (size_t i = 0; i < twcc_out.n; i++) {
+            check(twcc_out.got[i] == twcc_in.got[pos + i]);
+            if (twcc_out.got[i]) check(twcc_out.tick[i] == twcc_in.tick[pos + i]);
+        }
+        pos = k;
+    }
+}
+
 static void fuzz_packet(const rtcp_view *v)
 {
     rtcp_sr sr;
@@ -139,6 +232,7 @@ static void fuzz_packet(const rtcp_view *v)
     if (rtcp_parse_fb(v, &sender, &media) != RTCP_OK) return;
     fuzz_nack(v, sender, media);
     fuzz_remb(v, sender);
+    fuzz_twcc(v, sender, media);
 
     uint32_t fir_ssrc;
     uint8_t fir_seq;

@@ -475,6 +475,230 @@ static void test_ntp(void)
     CHECK_EQ(rtcp_ntp_mid32(0xE123456780000000ull), 0x45678000);
 }
 
+/* ---- transport-cc feedback ---------------------------------------------------------------- */
+
+#define LOST RTCP_TWCC_LOST
+/* The header every writer case shares: sender 0x11223344, media 0x55667788, fb count 7. */
+#define TWCC_SSRCS 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88
+
+typedef struct twcc_case {
+    const char *name;
+    uint16_t base_seq;
+    int32_t ref_time;
+    int32_t deltas[24]; /* 250 us ticks or LOST */
+    size_t n;
+    const uint8_t *want;
+    size_t want_len;
+} twcc_case;
+
+/* clang-format off */
+static const twcc_case twcc_cases[] = {
+    {"one small delta: a run of one", 1, 1, {4}, 1,
+     BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS,
+           /* base */ 0x00, 0x01, /* count */ 0x00, 0x01, /* ref */ 0x00, 0x00, 0x01, /* fb */ 7,
+           /* run: small x1 */ 0x20, 0x01, /* delta */ 0x04, /* pad */ 0x00)},
+    {"small, lost, small, small: a one-bit vector", 0xFFFE, 0x123456, {1, LOST, 2, 3}, 4,
+     BYTES(0x8F, 0xCD, 0x00, 0x06, TWCC_SSRCS, 0xFF, 0xFE, 0x00, 0x04, 0x12, 0x34, 0x56, 7,
+           /* 1 0 1 1 */ 0xAC, 0x00, 0x01, 0x02, 0x03, 0x00, 0x00, 0x00)},
+    {"large, small, lost: a two-bit vector", 9, 0, {300, 1, LOST}, 3,
+     BYTES(0x8F, 0xCD, 0x00, 0x06, TWCC_SSRCS, 0x00, 0x09, 0x00, 0x03, 0x00, 0x00, 0x00, 7,
+           /* 2 1 0 */ 0xE4, 0x00, /* 300 */ 0x01, 0x2C, /* 1 */ 0x01, 0x00, 0x00, 0x00)},
+    {"a negative delta is large; ref time -1", 0, -1, {-4}, 1,
+     BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0x00, 0x00, 0x00, 0x01, 0xFF, 0xFF, 0xFF, 7,
+           /* run: large x1 */ 0x40, 0x01, 0xFF, 0xFC)},
+    {"nothing received: no deltas", 5, 2, {LOST}, 1,
+     BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0x00, 0x05, 0x00, 0x01, 0x00, 0x00, 0x02, 7,
+           /* run: lost x1 */ 0x00, 0x01, 0x00, 0x00)},
+    {"twenty smalls then a loss: two runs", 100, 3,
+     {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, LOST}, 21,
+     BYTES(0x8F, 0xCD, 0x00, 0x0A, TWCC_SSRCS, 0x00, 0x64, 0x00, 0x15, 0x00, 0x00, 0x03, 7,
+           /* small x20 */ 0x20, 0x14, /* lost x1 */ 0x00, 0x01,
+           0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)},
+    {"fourteen mixed fill a vector, the fifteenth starts a run", 7, 4,
+     {1, LOST, 1, LOST, 1, LOST, 1, LOST, 1, LOST, 1, LOST, 1, LOST, 1}, 15,
+     BYTES(0x8F, 0xCD, 0x00, 0x07, TWCC_SSRCS, 0x00, 0x07, 0x00, 0x0F, 0x00, 0x00, 0x04, 7,
+           /* 1010...10 */ 0xAA, 0xAA, /* small x1 */ 0x20, 0x01, 1, 1, 1, 1, 1, 1, 1, 1)},
+    {"a large after eight mixed: seven go as two-bit, the rest join it", 7, 4,
+     {1, LOST, 1, LOST, 1, LOST, 1, LOST, 256}, 9,
+     BYTES(0x8F, 0xCD, 0x00, 0x07, TWCC_SSRCS, 0x00, 0x07, 0x00, 0x09, 0x00, 0x00, 0x04, 7,
+           /* 1 0 1 0 1 0 1 */ 0xD1, 0x11, /* 0 2 */ 0xC8, 0x00, 1, 1, 1, 1, 0x01, 0x00,
+           0x00, 0x00)},
+    {"a run of larges then a small: a two-bit vector", 1, 1, {-1, -1, -1, 1}, 4,
+     BYTES(0x8F, 0xCD, 0x00, 0x07, TWCC_SSRCS, 0x00, 0x01, 0x00, 0x04, 0x00, 0x00, 0x01, 7,
+           /* 2 2 2 1 */ 0xEA, 0x40, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00, 0x00, 0x00)},
+};
+/* clang-format on */
+
+typedef struct twcc_got {
+    uint16_t seqs[64];
+    int32_t deltas[64];
+    size_t n;
+} twcc_got;
+
+static void twcc_collect(void *ctx, uint16_t seq, int32_t delta)
+{
+    twcc_got *g = ctx;
+    if (g->n < 64) {
+        g->seqs[g->n] = seq;
+        g->deltas[g->n] = delta;
+    }
+    g->n++;
+}
+
+static void test_twcc_write(void)
+{
+    for (size_t i = 0; i < DH_ARRAY_LEN(twcc_cases); i++) {
+        const twcc_case *c = &twcc_cases[i];
+        rtcp_twcc h = {.sender_ssrc = 0x11223344,
+                       .media_ssrc = 0x55667788,
+                       .base_seq = c->base_seq,
+                       .ref_time = c->ref_time,
+                       .fb_count = 7};
+        uint8_t out[256];
+        rtcp_twcc_builder b;
+        rtcp_twcc_begin(&b, out, sizeof out, &h);
+        for (size_t k = 0; k < c->n; k++)
+            CHECK(rtcp_twcc_add(&b, c->deltas[k]));
+        size_t n = rtcp_twcc_end(&b);
+        bool same = n == c->want_len && memcmp(out, c->want, n) == 0;
+        if (!same) fprintf(stderr, "case: %s\n", c->name);
+        CHECK_EQ(n, c->want_len);
+        CHECK(same);
+
+        /* Parsed back: the header and every status, numbered from the base across 65535. */
+        rtcp_view v = first(out, n);
+        rtcp_twcc got_h;
+        twcc_got got = {0};
+        CHECK_EQ(rtcp_parse_twcc(&v, &got_h, twcc_collect, &got), RTCP_OK);
+        CHECK_EQ(got_h.sender_ssrc, 0x11223344);
+        CHECK_EQ(got_h.media_ssrc, 0x55667788);
+        CHECK_EQ(got_h.base_seq, c->base_seq);
+        CHECK_EQ(got_h.status_count, c->n);
+        CHECK_EQ(got_h.ref_time, c->ref_time);
+        CHECK_EQ(got_h.fb_count, 7);
+        CHECK_EQ(got.n, c->n);
+        for (size_t k = 0; k < c->n && k < got.n; k++) {
+            CHECK_EQ(got.seqs[k], (uint16_t)(c->base_seq + k));
+            CHECK_EQ(got.deltas[k], c->deltas[k]);
+        }
+    }
+}
+
+static void test_twcc_limits(void)
+{
+    rtcp_twcc h = {.base_seq = 1};
+    uint8_t out[RTCP_TWCC_MAX_LEN + 64];
+    rtcp_twcc_builder b;
+
+    /* Deltas beyond 16 signed bits are refused, and refusing adds nothing. */
+    rtcp_twcc_begin(&b, out, sizeof out, &h);
+    CHECK(!rtcp_twcc_add(&b, 32768));
+    CHECK(!rtcp_twcc_add(&b, -32769));
+    CHECK(!rtcp_twcc_add(&b, INT32_MAX));
+    CHECK_EQ(rtcp_twcc_end(&b), 0);
+    rtcp_twcc_begin(&b, out, sizeof out, &h);
+    CHECK(rtcp_twcc_add(&b, 32767));
+    CHECK(rtcp_twcc_add(&b, -32768));
+    CHECK(!rtcp_twcc_add(&b, 40000));
+    CHECK_EQ(rtcp_twcc_end(&b), 28); /* 20 + a chunk + two large deltas, padded */
+    CHECK_EQ(rtcp_twcc_end(&b), 0);  /* once */
+
+    /* A cap with no room for a chunk and a delta takes nothing. */
+    rtcp_twcc_begin(&b, out, 23, &h);
+    CHECK(!rtcp_twcc_add(&b, 1));
+    CHECK_EQ(rtcp_twcc_end(&b), 0);
+
+    /* 100 bytes: the builder keeps room for two chunks, so 76 deltas are taken (20 + 4 + 76) and
+     * the packet it ends is 20 + one chunk + 76, padded to 100. */
+    rtcp_twcc_begin(&b, out, 100, &h);
+    size_t k = 0;
+    while (rtcp_twcc_add(&b, 4))
+        k++;
+    CHECK_EQ(k, 76);
+    CHECK_EQ(rtcp_twcc_end(&b), 100);
+
+    /* A cap past the builder's own limit is held to it; a run of losses is 2 bytes per 8191. */
+    rtcp_twcc_begin(&b, out, sizeof out, &h);
+    for (k = 0; k < 0xFFFF && rtcp_twcc_add(&b, LOST); k++) {
+    }
+    CHECK_EQ(k, 0xFFFF);
+    CHECK(!rtcp_twcc_add(&b, LOST)); /* the status count is 16 bits */
+    size_t n = rtcp_twcc_end(&b);
+    CHECK_EQ(n, 40); /* 8 runs of 8191 and one of 7: 9 chunks, 38 bytes padded */
+    rtcp_view v = first(out, n);
+    rtcp_twcc got_h;
+    CHECK_EQ(rtcp_parse_twcc(&v, &got_h, NULL, NULL), RTCP_OK);
+    CHECK_EQ(got_h.status_count, 0xFFFF);
+
+    rtcp_twcc_begin(&b, out, sizeof out, &h);
+    for (k = 0; rtcp_twcc_add(&b, 1000); k++) {
+    }
+    n = rtcp_twcc_end(&b);
+    CHECK(n <= RTCP_TWCC_MAX_LEN && n + 2 * 2 + 3 > RTCP_TWCC_MAX_LEN);
+}
+
+typedef struct twcc_parse_case {
+    const char *name;
+    const uint8_t *buf;
+    size_t len;
+    int rc;
+    size_t n; /* statuses on success */
+} twcc_parse_case;
+
+/* clang-format off */
+static const twcc_parse_case twcc_parse_cases[] = {
+    {"a NACK is not transport-cc",
+     BYTES(0x81, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0, 1, 0, 1, 0, 0, 1, 0, 0x20, 0x01, 0x04, 0x00),
+     RTCP_E_FORMAT, 0},
+    {"zero statuses", BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0, 1, 0, 0, 0, 0, 1, 0, 0x20, 0x01,
+     0x04, 0x00), RTCP_E_FORMAT, 0},
+    {"no room for a chunk", BYTES(0x8F, 0xCD, 0x00, 0x04, TWCC_SSRCS, 0, 1, 0, 1, 0, 0, 1, 0),
+     RTCP_E_SHORT, 0},
+    {"chunks stop short of the count",
+     BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0, 1, 0, 20, 0, 0, 1, 0, 0x00, 0x05, 0x00, 0x05),
+     RTCP_E_SHORT, 0},
+    {"a delta missing",
+     BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0, 1, 0, 3, 0, 0, 1, 0, 0x20, 0x03, 0x04, 0x04),
+     RTCP_E_SHORT, 0},
+    {"the delta lies in RTCP padding",
+     BYTES(0xAF, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0, 1, 0, 1, 0, 0, 1, 0, 0x20, 0x01, 0x00, 0x02),
+     RTCP_E_SHORT, 0},
+    {"reserved symbol in a run",
+     BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0, 1, 0, 1, 0, 0, 1, 0, 0x60, 0x01, 0x00, 0x00),
+     RTCP_E_FORMAT, 0},
+    {"reserved symbol in a two-bit vector",
+     BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0, 1, 0, 2, 0, 0, 1, 0, 0xF0, 0x00, 0x04, 0x00),
+     RTCP_E_FORMAT, 0},
+    {"a run of zero",
+     BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0, 1, 0, 1, 0, 0, 1, 0, 0x20, 0x00, 0x00, 0x00),
+     RTCP_E_FORMAT, 0},
+    {"a reserved symbol past the count is not read",
+     BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0, 1, 0, 1, 0, 0, 1, 0, 0xC7, 0x00, 0x04, 0x00),
+     RTCP_OK, 1},
+    {"a run past the count is cut",
+     BYTES(0x8F, 0xCD, 0x00, 0x05, TWCC_SSRCS, 0, 1, 0, 2, 0, 0, 1, 0, 0x00, 0x09, 0x00, 0x00),
+     RTCP_OK, 2},
+    {"RTCP padding after the deltas",
+     BYTES(0xAF, 0xCD, 0x00, 0x06, TWCC_SSRCS, 0, 1, 0, 2, 0, 0, 1, 0, 0x20, 0x02, 0x04, 0x04,
+           0x00, 0x00, 0x00, 0x04),
+     RTCP_OK, 2},
+};
+/* clang-format on */
+
+static void test_twcc_parse(void)
+{
+    for (size_t i = 0; i < DH_ARRAY_LEN(twcc_parse_cases); i++) {
+        const twcc_parse_case *c = &twcc_parse_cases[i];
+        rtcp_view v = first(c->buf, c->len);
+        rtcp_twcc h;
+        twcc_got got = {0};
+        int rc = rtcp_parse_twcc(&v, &h, twcc_collect, &got);
+        if (rc != c->rc || got.n != c->n) fprintf(stderr, "case: %s\n", c->name);
+        CHECK_EQ(rc, c->rc);
+        CHECK_EQ(got.n, c->n); /* nothing at all from a packet that fails */
+    }
+}
+
 int main(void)
 {
     test_walk();
@@ -484,5 +708,8 @@ int main(void)
     test_pli_fir();
     test_remb();
     test_ntp();
+    test_twcc_write();
+    test_twcc_limits();
+    test_twcc_parse();
     CHECK_DONE();
 }

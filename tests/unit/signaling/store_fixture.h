@@ -7,6 +7,7 @@
 #include "signaling/csv.h"
 #include "signaling/store.h"
 #include "tests/unit/check.h"
+#include "tests/unit/scratch.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -124,11 +125,6 @@ static inline const char *test_data_path(const char *rel, char *out, size_t cap)
     const char *data = getenv("DH_TEST_DATA");
     snprintf(out, cap, "%s/%s", data ? data : "tests/unit/data", rel);
     return out;
-}
-
-static inline int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
 }
 
 static inline void check_site(store *st, const char *code, const char *name, const char *district)

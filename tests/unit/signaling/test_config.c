@@ -136,6 +136,15 @@ static int remb_max(const config *c)
     return c->remb_kbps == 100000;
 }
 
+static int rec_dir(const config *c)
+{
+    return strcmp(c->recordings_dir, "/srv/rec") == 0;
+}
+static int retention_90(const config *c)
+{
+    return c->retention_days == 90;
+}
+
 static void test_keys(void)
 {
     static char host63[640], data511[640], data512[640], host64[640]; /* room for xs() whole */
@@ -203,6 +212,11 @@ static void test_keys(void)
         {"remb_kbps", "99", false, NULL},
         {"remb_kbps", "100001", false, NULL},
         {"remb_kbps", "fast", false, NULL},
+        {"recordings_dir", "/srv/rec", true, rec_dir},
+        {"recordings_dir", "rec", false, NULL},
+        {"recording_retention_days", "90", true, retention_90},
+        {"recording_retention_days", "36501", false, NULL},
+        {"recording_retention_days", "-1", false, NULL},
         {"listne", "127.0.0.1:80", false, NULL},
         {"LISTEN", "127.0.0.1:80", false, NULL},
         {"", "x", false, NULL},

@@ -4,6 +4,7 @@
 #include "signaling/documents.h"
 #include "signaling/store.h"
 #include "tests/unit/check.h"
+#include "tests/unit/scratch.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -664,6 +665,7 @@ static void test_migration(void)
     CHECK_EQ(sqlite3_exec(
                  db,
                  "DROP TABLE documents; DROP TABLE ballots; DROP TABLE votes; DROP TABLE agenda; "
+                 "DROP TABLE recording_files; DROP TABLE recordings; "
                  "DELETE FROM schema_version WHERE version >= 2;",
                  NULL, NULL, NULL),
              SQLITE_OK);
@@ -680,17 +682,9 @@ static void test_migration(void)
         sqlite3_prepare_v2(db, "SELECT group_concat(version) FROM schema_version", -1, &s, NULL),
         SQLITE_OK);
     CHECK_EQ(sqlite3_step(s), SQLITE_ROW);
-    CHECK_STR((const char *)sqlite3_column_text(s, 0), "1,2,3,4");
+    CHECK_STR((const char *)sqlite3_column_text(s, 0), "1,2,3,4,5");
     sqlite3_finalize(s);
     sqlite3_close(db);
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
 }
 
 int main(void)
@@ -705,6 +699,6 @@ int main(void)
     test_blobs();
     test_store_documents();
     test_migration();
-    nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(root);
     CHECK_DONE();
 }

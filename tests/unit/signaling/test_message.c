@@ -39,6 +39,8 @@ static const row rows[] = {
     {"{\"id\":19,\"type\":\"present\",\"document\":\"d-x\",\"page\":3}", NULL, REQ_PRESENT, true},
     {"{\"id\":20,\"type\":\"present_page\",\"page\":4}", NULL, REQ_PRESENT_PAGE, true},
     {"{\"id\":21,\"type\":\"present_stop\"}", NULL, REQ_PRESENT_STOP, true},
+    {"{\"id\":22,\"type\":\"recording_start\"}", NULL, REQ_RECORDING_START, true},
+    {"{\"id\":23,\"type\":\"recording_stop\"}", NULL, REQ_RECORDING_STOP, true},
     {"{\"id\":22,\"type\":\"vote_open\",\"question\":\"Q?\"}", NULL, REQ_VOTE_OPEN, true},
     {"{\"id\":23,\"type\":\"vote_cast\",\"vote\":\"v-1\",\"choice\":\"agree\"}", NULL,
      REQ_VOTE_CAST, true},

@@ -268,6 +268,6 @@ int main(void)
     test_import_errors();
     test_reimport();
     test_import_579();
-    nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(root);
     CHECK_DONE();
 }

@@ -1,0 +1,36 @@
+/* Replays one media file as one outgoing RTP stream at real-time pace, looping: SSRC, sequence
+ * numbers and timestamps are our own (timestamps follow the wall clock, so a jump to a keyframe
+ * or a late timer never makes time go back), and every packet carries its send time so that a
+ * subscriber in this process measures one-way latency (latency_tag.h).
+ *
+ * A keyframe request (PLI/FIR from the hub, on a new subscriber) makes the next frame sent the
+ * file's next keyframe, as an encoder would answer with a fresh picture. */
+#ifndef DH_LOAD_SENDER_H
+#define DH_LOAD_SENDER_H
+
+#include <ev.h>
+#include <stdint.h>
+
+#include "media_file.h"
+#include "peer.h"
+
+typedef struct sender sender;
+
+sender *sender_new(struct ev_loop *loop, const media_file *m, peer *p, uint8_t pt, uint32_t ssrc);
+void sender_free(sender *s);
+
+/* Starts sending now (the peer is ready); idempotent. */
+void sender_start(sender *s);
+void sender_keyframe(sender *s);
+uint32_t sender_ssrc(const sender *s);
+
+/* Writes a sender report for this stream (RFC 3550 6.4.1) into out; 0 when cap is too small or
+ * nothing was sent yet. */
+size_t sender_report(const sender *s, uint8_t *out, size_t cap);
+
+typedef struct sender_counters {
+    uint64_t packets, bytes, keyframes_asked;
+} sender_counters;
+const sender_counters *sender_stats(const sender *s);
+
+#endif

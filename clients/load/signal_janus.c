@@ -1,0 +1,404 @@
+/* The sig_backend for Janus's VideoRoom (janus.plugin.videoroom) over Janus's websocket API,
+ * subprotocol "janus-protocol", for the side-by-side benchmark (tests/bench/sidebyside.sh).
+ *
+ * One Janus session and one plugin handle per endpoint, on the endpoint's own websocket, as a
+ * browser page using janus.js would have:
+ *
+ *   open     create -> attach janus.plugin.videoroom -> `joined` (the endpoint may publish now)
+ *   publish  create the room (or find it made) -> join as publisher -> publish with our offer
+ *            -> Janus's answer -> `published`
+ *   watcher  listparticipants until a publisher shows up -> join as subscriber to every feed
+ *            listed -> Janus's offer -> `offer`; answer() -> start with our answer -> `answered`
+ *
+ * The room is the scenario's meeting: a number is used as the room id as it is (a room from
+ * Janus's own configuration), any other name is hashed to one. Our descriptions carry our one
+ * candidate, so they go with "trickle": false and no trickle messages follow; Janus puts its
+ * candidates in its descriptions too (half-trickle, its default). A keepalive every 25 s keeps
+ * the session inside Janus's 60 s session timeout. Floor and wall controls are dienhong's and do
+ * nothing here. */
+#include <ev.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "janus_msg.h"
+#include "sfu/base/log.h"
+#include "signal.h"
+
+#define TAG "janus"
+#define MAX_PENDING 16
+#define KEEPALIVE_S 25.0
+#define LIST_RETRY_S 0.5
+#define LIST_TRIES 40
+#define ROOM_PUBLISHERS 1000        /* room for every publisher a scenario has */
+#define JANUS_ERROR_ROOM_EXISTS 427 /* the VideoRoom plugin's code for "room exists" */
+
+typedef enum { T_CREATE = 1, T_ATTACH, T_ROOM, T_JOIN_PUB, T_PUBLISH, T_LIST, T_OTHER } txn_kind;
+
+struct sig_session {
+    ws_link *link;
+    sig_events ev;
+    void *user;
+    struct ev_loop *loop;
+    ev_timer keepalive, retry;
+    char *name;
+    uint64_t room, session, handle;
+    char *offer;    /* ours, sent once joined as a publisher */
+    bool publisher; /* publish() was called */
+    unsigned list_tries;
+    int64_t revision; /* of the latest offer Janus made us */
+    uint64_t next_txn;
+    struct {
+        uint64_t id;
+        txn_kind kind;
+    } pending[MAX_PENDING];
+    bool failed;
+};
+
+static void fail(sig_session *s, const char *why)
+{
+    if (s->failed) return;
+    s->failed = true;
+    ev_timer_stop(s->loop, &s->keepalive);
+    ev_timer_stop(s->loop, &s->retry);
+    if (s->ev.failed) s->ev.failed(s->user, why);
+}
+
+/* Sends {"janus": verb, "transaction": ..., ids, fields...}; `fields` is consumed. */
+static void send_janus(sig_session *s, const char *verb, txn_kind kind, json_t *fields)
+{
+    if (!fields) fields = json_object();
+    uint64_t id = s->next_txn++;
+    char txn[24];
+    snprintf(txn, sizeof txn, "%llu", (unsigned long long)id);
+    json_object_set_new(fields, "janus", json_string(verb));
+    json_object_set_new(fields, "transaction", json_string(txn));
+    if (s->session) json_object_set_new(fields, "session_id", json_integer((json_int_t)s->session));
+    char *text = json_dumps(fields, JSON_COMPACT);
+    json_decref(fields);
+    if (!text) return;
+    for (int i = 0; i < MAX_PENDING && kind; i++) {
+        if (s->pending[i].kind == 0) {
+            s->pending[i].id = id;
+            s->pending[i].kind = kind;
+            break;
+        }
+    }
+    if (!s->link || !ws_link_send(s->link, text, strlen(text))) fail(s, "websocket not open");
+    free(text);
+}
+
+/* A request to the plugin through our handle; `body` is consumed, `jsep` too when given. */
+static void send_plugin(sig_session *s, txn_kind kind, json_t *body, json_t *jsep)
+{
+    json_t *f = json_pack("{s:I, s:o}", "handle_id", (json_int_t)s->handle, "body", body);
+    if (f && jsep)
+        json_object_set_new(f, "jsep", jsep);
+    else
+        json_decref(jsep);
+    send_janus(s, "message", kind, f);
+}
+
+static txn_kind take_pending(sig_session *s, const char *txn)
+{
+    if (!txn) return 0;
+    char *end;
+    unsigned long long id = strtoull(txn, &end, 10);
+    if (*end) return 0;
+    for (int i = 0; i < MAX_PENDING; i++) {
+        if (s->pending[i].kind && s->pending[i].id == id) {
+            txn_kind k = s->pending[i].kind;
+            s->pending[i].kind = 0;
+            return k;
+        }
+    }
+    return 0;
+}
+
+/* ---- publishing --------------------------------------------------------------------------- */
+
+static void create_room(sig_session *s)
+{
+    send_plugin(s, T_ROOM,
+                json_pack("{s:s, s:I, s:i, s:i, s:i, s:s, s:s, s:b}", "request", "create", "room",
+                          (json_int_t)s->room, "publishers", ROOM_PUBLISHERS, "bitrate", 0,
+                          "fir_freq", 0, "audiocodec", "opus", "videocodec", "vp8",
+                          "notify_joining", 0),
+                NULL);
+}
+
+static void join_publisher(sig_session *s)
+{
+    send_plugin(s, T_JOIN_PUB,
+                json_pack("{s:s, s:s, s:I, s:s}", "request", "join", "ptype", "publisher", "room",
+                          (json_int_t)s->room, "display", s->name),
+                NULL);
+}
+
+static void send_offer(sig_session *s)
+{
+    json_t *jsep = json_pack("{s:s, s:s, s:b}", "type", "offer", "sdp", s->offer, "trickle", 0);
+    send_plugin(s, T_PUBLISH, json_pack("{s:s}", "request", "publish"), jsep);
+    free(s->offer);
+    s->offer = NULL;
+}
+
+/* ---- watching ----------------------------------------------------------------------------- */
+
+static void list_participants(sig_session *s)
+{
+    send_plugin(s, T_LIST,
+                json_pack("{s:s, s:I}", "request", "listparticipants", "room", (json_int_t)s->room),
+                NULL);
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    sig_session *s = w->data;
+    if (!s->failed) list_participants(s);
+}
+
+static void subscribe(sig_session *s, const janus_msg *m)
+{
+    json_t *streams = json_array();
+    for (uint32_t i = 0; i < m->n_feeds; i++)
+        json_array_append_new(streams, json_pack("{s:I}", "feed", (json_int_t)m->feeds[i]));
+    send_plugin(s, T_OTHER,
+                json_pack("{s:s, s:s, s:I, s:o}", "request", "join", "ptype", "subscriber", "room",
+                          (json_int_t)s->room, "streams", streams),
+                NULL);
+}
+
+static void on_participants(sig_session *s, const janus_msg *m)
+{
+    if (m->n_feeds > 0) {
+        subscribe(s, m);
+        return;
+    }
+    if (++s->list_tries >= LIST_TRIES) {
+        fail(s, "nobody publishes in the Janus room");
+        return;
+    }
+    ev_timer_set(&s->retry, LIST_RETRY_S, 0);
+    ev_timer_start(s->loop, &s->retry);
+}
+
+/* ---- what Janus says ---------------------------------------------------------------------- */
+
+static void fail_with(sig_session *s, const char *what, const janus_msg *m)
+{
+    char why[300];
+    snprintf(why, sizeof why, "Janus refused %s: %d %s", what, m->error_code,
+             m->error ? m->error : "");
+    fail(s, why);
+}
+
+static void on_attached_handle(sig_session *s, uint64_t handle)
+{
+    s->handle = handle;
+    if (s->ev.joined) s->ev.joined(s->user);
+    /* An endpoint that publishes has called publish() by now (signal.h); the others watch. */
+    if (!s->publisher && !s->failed) list_participants(s);
+}
+
+static void on_success(sig_session *s, txn_kind kind, const janus_msg *m)
+{
+    if (m->error_code && !(kind == T_ROOM && m->error_code == JANUS_ERROR_ROOM_EXISTS)) {
+        fail_with(s, kind == T_ROOM ? "to create the room" : "a request", m);
+        return;
+    }
+    switch (kind) {
+    case T_CREATE:
+        if (!m->data_id) {
+            fail(s, "Janus created a session without an id");
+            return;
+        }
+        s->session = m->data_id;
+        ev_timer_start(s->loop, &s->keepalive);
+        send_janus(s, "attach", T_ATTACH, json_pack("{s:s}", "plugin", "janus.plugin.videoroom"));
+        break;
+    case T_ATTACH:
+        if (!m->data_id)
+            fail(s, "Janus attached a handle without an id");
+        else
+            on_attached_handle(s, m->data_id);
+        break;
+    case T_ROOM:
+        join_publisher(s);
+        break;
+    case T_LIST:
+        on_participants(s, m);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_plugin_event(sig_session *s, const janus_msg *m)
+{
+    if (m->error_code) {
+        fail_with(s, "a request", m);
+        return;
+    }
+    const char *vr = m->videoroom ? m->videoroom : "";
+    if (strcmp(vr, "joined") == 0 && s->publisher && s->offer) {
+        send_offer(s);
+    } else if (m->jsep_type && strcmp(m->jsep_type, "answer") == 0 && s->publisher) {
+        if (s->ev.published) s->ev.published(s->user, m->jsep_sdp);
+    } else if (m->jsep_type && strcmp(m->jsep_type, "offer") == 0 && !s->publisher) {
+        /* "attached" first, "updated" when the feeds change: each is answered with "start". */
+        s->revision++;
+        if (s->ev.offer) s->ev.offer(s->user, s->revision, m->jsep_sdp);
+    } else if (m->started && !s->publisher) {
+        if (s->ev.answered) s->ev.answered(s->user, s->revision);
+    }
+}
+
+static void ws_opened(void *user)
+{
+    sig_session *s = user;
+    if (s->ev.opened) s->ev.opened(s->user);
+    send_janus(s, "create", T_CREATE, NULL);
+}
+
+static void ws_message(void *user, const char *text, size_t len)
+{
+    sig_session *s = user;
+    janus_msg m;
+    char err[200];
+    if (janus_msg_parse(text, len, &m, err, sizeof err) != 0) {
+        LOGW(TAG, "Janus sent something else: %s", err);
+        return;
+    }
+    if (s->failed) {
+        janus_msg_free(&m);
+        return;
+    }
+    char why[300];
+    switch (m.kind) {
+    case JANUS_MSG_SUCCESS:
+        on_success(s, take_pending(s, m.transaction), &m);
+        break;
+    case JANUS_MSG_ERROR:
+        take_pending(s, m.transaction);
+        fail_with(s, "a request", &m);
+        break;
+    case JANUS_MSG_EVENT:
+        take_pending(s, m.transaction);
+        on_plugin_event(s, &m);
+        break;
+    case JANUS_MSG_HANGUP:
+        snprintf(why, sizeof why, "Janus hung up: %s", m.reason ? m.reason : "?");
+        fail(s, why);
+        break;
+    case JANUS_MSG_DETACHED:
+        fail(s, "Janus detached the handle");
+        break;
+    case JANUS_MSG_TIMEOUT:
+        fail(s, "the Janus session timed out");
+        break;
+    case JANUS_MSG_WEBRTCUP:
+        LOGD(TAG, "%s: Janus says the PeerConnection is up", s->name);
+        break;
+    default: /* ack, media, slowlink, trickle: nothing to do */
+        break;
+    }
+    janus_msg_free(&m);
+}
+
+static void ws_closed(void *user, const char *why)
+{
+    sig_session *s = user;
+    s->link = NULL; /* lws frees it */
+    fail(s, why);
+}
+
+static const ws_link_events link_events = {ws_opened, ws_message, ws_closed};
+
+static void on_keepalive(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    sig_session *s = w->data;
+    if (!s->failed && s->session) send_janus(s, "keepalive", 0, NULL);
+}
+
+/* A room id for a meeting name: the number itself, or a 31-bit FNV-1a hash (kept below 2^53 for
+ * JavaScript clients of the same Janus, and never 0). */
+static uint64_t room_for(const char *meeting)
+{
+    if (!meeting || !*meeting) meeting = "load";
+    char *end;
+    unsigned long long n = strtoull(meeting, &end, 10);
+    if (!*end && n > 0) return n;
+    uint32_t h = 2166136261u;
+    for (const char *p = meeting; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return (h & 0x7fffffffu) | 1u;
+}
+
+static sig_session *jn_open(ws_hub *ws, const sig_join *join, const sig_events *ev, void *user)
+{
+    sig_session *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->ev = *ev;
+    s->user = user;
+    s->loop = join->loop;
+    s->next_txn = 1;
+    s->name = strdup(join->name);
+    s->room = room_for(join->meeting);
+    ev_timer_init(&s->keepalive, on_keepalive, KEEPALIVE_S, KEEPALIVE_S);
+    s->keepalive.data = s;
+    ev_timer_init(&s->retry, on_retry, LIST_RETRY_S, 0);
+    s->retry.data = s;
+    s->link = ws_link_open(ws, join->url, "janus-protocol", &link_events, s);
+    if (!s->link && !s->failed) fail(s, "cannot open the websocket");
+    return s;
+}
+
+static void jn_publish(sig_session *s, const char *sdp)
+{
+    if (s->failed || s->publisher || !s->handle) return;
+    s->publisher = true;
+    s->offer = strdup(sdp);
+    create_room(s);
+}
+
+static void jn_answer(sig_session *s, int64_t revision, const char *sdp)
+{
+    if (s->failed || revision != s->revision) return;
+    json_t *jsep = json_pack("{s:s, s:s, s:b}", "type", "answer", "sdp", sdp, "trickle", 0);
+    send_plugin(s, T_OTHER, json_pack("{s:s}", "request", "start"), jsep);
+}
+
+static void jn_floor_give(sig_session *s, const char *site)
+{
+    (void)s;
+    (void)site; /* dienhong's floor has no VideoRoom counterpart */
+}
+
+static void jn_wall(sig_session *s, unsigned page)
+{
+    (void)s;
+    (void)page;
+}
+
+static void jn_close(sig_session *s)
+{
+    if (!s) return;
+    ev_timer_stop(s->loop, &s->keepalive);
+    ev_timer_stop(s->loop, &s->retry);
+    if (s->link) ws_link_abandon(s->link);
+    free(s->offer);
+    free(s->name);
+    free(s);
+}
+
+const sig_backend sig_janus = {
+    .name = "janus",
+    .open = jn_open,
+    .publish = jn_publish,
+    .answer = jn_answer,
+    .floor_give = jn_floor_give,
+    .wall = jn_wall,
+    .close = jn_close,
+};

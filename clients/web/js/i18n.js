@@ -274,6 +274,8 @@ const TABLE = {
     'page.record': 'Biên bản hội nghị — dienhong',
     'index.record': 'Biên bản hội nghị',
     'index.record.desc': 'Dành cho thư ký và điều hành: chương trình, tài liệu, kết quả biểu quyết và điểm danh của một hội nghị.',
+    'index.clerk': 'Lưu trữ ghi hình',
+    'index.clerk.desc': 'Dành cho thư ký: tìm hội nghị đã họp, xem lại và tải bản ghi hình, kiểm tra tính toàn vẹn của tệp.',
     'record.title': 'Biên bản hội nghị',
     'record.loading': 'Đang tải biên bản…',
     'record.loaded': 'Đã tải biên bản.',
@@ -573,6 +575,8 @@ const TABLE = {
     'page.record': 'Meeting record — dienhong',
     'index.record': 'Meeting record',
     'index.record.desc': 'For clerks and operators: the agenda, documents, vote results and attendance of a meeting.',
+    'index.clerk': 'Recording archive',
+    'index.clerk.desc': 'For clerks: find past meetings, watch and download their recordings, check that a file is intact.',
     'record.title': 'Meeting record',
     'record.loading': 'Loading the record…',
     'record.loaded': 'Record loaded.',
@@ -605,6 +609,12 @@ const TABLE = {
     'record.state.closed': 'Closed',
   },
 };
+
+// A page's own strings (js/i18n_clerk.js, ...): merged into the tables, so that t() and data-i18n
+// find them like the common ones.
+export function addStrings(tables) {
+  for (const code of LANGS) Object.assign(TABLE[code], tables[code] || {});
+}
 
 function storedLang() {
   try {

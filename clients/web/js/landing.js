@@ -33,5 +33,6 @@ form.elements.token.addEventListener('input', () => {
   if (claims.r === 'chair') form.elements.page.value = 'chair.html';
   else if (claims.r === 'site') form.elements.page.value = 'site.html';
   else if (claims.r === 'operator') form.elements.page.value = 'operator.html';
-  else if (claims.r === 'clerk') form.elements.page.value = 'record.html';
+  // A clerk of "_hub" keeps the archive; a meeting's clerk writes its record.
+  else if (claims.r === 'clerk') form.elements.page.value = claims.m === '_hub' ? 'clerk.html' : 'record.html';
 });

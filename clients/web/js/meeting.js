@@ -46,6 +46,20 @@ class Trickler {
   }
 }
 
+// Simulcast layers, lowest first (the hub reads the a=rid order as low to high). Chromium sends at
+// most as many layers as the picture size allows (2 from 360 lines, 3 from 540) and drops the top
+// ones beyond that, so the list is sized to the camera: a quarter, a half and the full picture from
+// 540 lines, a half and the full picture from 360, one stream below (nothing to gain from layers).
+// The rids are Chromium's usual q/h/f.
+export function simulcastEncodings(track) {
+  const h = (track.getSettings && track.getSettings().height) || 0;
+  const full = { rid: 'f', maxBitrate: 1_200_000 };
+  const half = { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 200_000 };
+  if (h >= 540) return [{ rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 100_000 }, half, full];
+  if (h >= 360) return [half, full];
+  return null;
+}
+
 export class Meeting extends EventTarget {
   constructor(signal) {
     super();
@@ -96,8 +110,9 @@ export class Meeting extends EventTarget {
   }
 
   // Publishes every track of the stream on send-only transceivers. codec: 'h264' | 'vp8' | null.
+  // simulcast: the video goes as layers (simulcastEncodings) the hub picks from per viewer.
   // Returns { codecApplied } (false when the wanted codec is not available in this browser).
-  async publish(stream, { codec = null } = {}) {
+  async publish(stream, { codec = null, simulcast = false } = {}) {
     if (this.publisher) throw new Error('already publishing');
     const { pc, trickle } = this.newPc('publisher');
     this.publisher = pc;
@@ -106,7 +121,10 @@ export class Meeting extends EventTarget {
     // Audio first, then video: a stable m-section order.
     const tracks = [...stream.getAudioTracks(), ...stream.getVideoTracks()];
     for (const track of tracks) {
-      const tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+      const init = { direction: 'sendonly', streams: [stream] };
+      const layers = track.kind === 'video' && simulcast ? simulcastEncodings(track) : null;
+      if (layers) init.sendEncodings = layers;
+      const tr = pc.addTransceiver(track, init);
       if (track.kind === 'video' && codec) {
         try {
           codecApplied = preferVideoCodec(tr, codec);

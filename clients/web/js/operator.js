@@ -25,6 +25,7 @@ import { fetchAttendance, saveText } from './attendance.js';
 import { floorOf, floorFromWall } from './eventdata.js';
 import { mountVote } from './vote.js';
 import { mountAgenda } from './agenda.js';
+import { mountRecording } from './recording.js';
 
 const dh = installTestHooks('operator');
 const params = readParams();
@@ -209,6 +210,7 @@ async function start() {
   mountDocPanel(dh);
   mountVote({ dh, session, root: $('vote-panel'), page: 'operator' });
   mountAgenda({ dh, session, root: $('agenda-panel'), editor: false });
+  mountRecording({ dh, session, root: $('rec-box'), control: true });
   session.on('roll', (d) => roll.update(d));
 
   setStatus('status.connecting');

@@ -30,8 +30,8 @@ export function showIdentity(info, name) {
 }
 
 // hooks: { onResult(type, result, fields), onUp(info, detail), onDown(detail), onEnded(detail) }
-export function setupSession({ dh, url, token, name, meeting, codec, hooks = {} }) {
-  const session = new Session({ url, token, name, meeting, codec });
+export function setupSession({ dh, url, token, name, meeting, codec, simulcast = false, hooks = {} }) {
+  const session = new Session({ url, token, name, meeting, codec, simulcast });
   const controls = installMeetingHooks(dh, session, {
     onResult: (type, result, fields) => hooks.onResult && hooks.onResult(type, result, fields),
     onError: (err, type) => recordError(dh, err.code, err.message ? `${type}: ${err.message}` : type, type),

@@ -59,3 +59,9 @@ export function wantedCodec(params) {
   const c = (params.get('codec') || '').toLowerCase();
   return c === 'h264' || c === 'vp8' ? c : null;
 }
+
+// Simulcast unless the page was opened with simulcast=0: viewers then get the layer they need
+// (wall thumbnails the smallest) instead of every site's full picture.
+export function wantedSimulcast(params) {
+  return params.get('simulcast') !== '0';
+}

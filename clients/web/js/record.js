@@ -11,7 +11,8 @@ import { t, initI18n, onLangChange, roleLabel } from './i18n.js';
 import { readParams, tokenClaims, hubBase } from './params.js';
 import { installTestHooks } from './testhooks.js';
 import { setStatus, setStatusError } from './ui.js';
-import { clock, duration } from './fmt.js';
+import { dateTime, duration, size } from './fmt.js';
+import { getJson } from './api.js';
 import { ROLL_STATES } from './roll.js';
 import { el } from './dom.js';
 
@@ -30,22 +31,6 @@ const base = hubBase(params);
 const arr = (v) => (Array.isArray(v) ? v : []);
 const str = (v) => (v === null || v === undefined ? '' : String(v));
 
-// Unix seconds -> "dd/mm/yyyy hh:mm:ss" (local); 0 or missing -> "—".
-function dateTime(unix) {
-  const n = Number(unix);
-  if (!n) return '—';
-  const d = new Date(n * 1000);
-  const p = (x) => String(x).padStart(2, '0');
-  return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()} ${clock(n)}`;
-}
-
-function size(bytes) {
-  const n = Number(bytes) || 0;
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 function saveBlob(blob, filename) {
   const url = URL.createObjectURL(blob);
   const a = el('a', { href: url, download: filename, hidden: true });
@@ -63,32 +48,8 @@ function fail(code, message, status = 0) {
 }
 
 // ---- fetching --------------------------------------------------------------------------------
-async function fetchRecord() {
-  let res;
-  try {
-    res = await fetch(`${base}/api/meetings/${encodeURIComponent(meeting)}/record`, {
-      headers: { Authorization: `Bearer ${token}` },
-      cache: 'no-store',
-    });
-  } catch (e) {
-    throw { code: 'network', message: e.message || String(e), status: 0 };
-  }
-  const text = await res.text().catch(() => '');
-  if (!res.ok) {
-    let reason = text.trim().slice(0, 200);
-    try {
-      const j = JSON.parse(text);
-      reason = (j.error && (j.error.message || j.error.code)) || j.message || reason;
-    } catch {
-      /* plain text */
-    }
-    throw { code: 'http', message: `${res.status}${reason ? ' ' + reason : ''}`, status: res.status };
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw { code: 'bad_json', message: e.message, status: res.status };
-  }
+function fetchRecord() {
+  return getJson(`${base}/api/meetings/${encodeURIComponent(meeting)}/record`, token);
 }
 
 async function downloadDocument(doc, button) {

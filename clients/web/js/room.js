@@ -5,7 +5,7 @@
 //  chair: the floor holders large, the wall page's sites in the grid; queue, holders, mute all.
 
 import { t, initI18n, onLangChange, roleLabel } from './i18n.js';
-import { readParams, tokenClaims, parseResolution, wsUrl, wantedCodec } from './params.js';
+import { readParams, tokenClaims, parseResolution, wsUrl, wantedCodec, wantedSimulcast } from './params.js';
 import { canPublish } from './meeting.js';
 import { openLocalMedia, stopStream } from './media.js';
 import { installTestHooks } from './testhooks.js';
@@ -24,6 +24,7 @@ import { mountPager } from './pager.js';
 import { floorOf, floorFromWall, wallSites } from './eventdata.js';
 import { mountVote } from './vote.js';
 import { mountAgenda } from './agenda.js';
+import { mountRecording } from './recording.js';
 
 const page = document.body.dataset.page === 'chair' ? 'chair' : 'site';
 const dh = installTestHooks(page);
@@ -203,6 +204,7 @@ async function start() {
     name,
     meeting: params.get('meeting') || '',
     codec,
+    simulcast: wantedSimulcast(params),
     hooks: {
       onResult,
       onDown: () => {
@@ -235,6 +237,7 @@ async function start() {
   mountViewer({ dh, session, root: $('viewer'), chair: page === 'chair' });
   mountVote({ dh, session, root: $('vote-panel'), page });
   mountAgenda({ dh, session, root: $('agenda-panel'), editor: page === 'chair' });
+  mountRecording({ dh, session, root: $('rec-box'), control: page === 'chair' });
 
   setStatus('status.connecting');
   let info;

@@ -19,13 +19,14 @@ import { Backoff, isFinalError, closeEnds, CLOSE_KICKED } from './reconnect.js';
 const FORWARDED = ['sources', 'pcstate', 'transport', 'error'];
 
 export class Session extends EventTarget {
-  constructor({ url, token, name = '', meeting = '', codec = null }) {
+  constructor({ url, token, name = '', meeting = '', codec = null, simulcast = false }) {
     super();
     this.url = url;
     this.token = token;
     this.name = name;
     this.meetingId = meeting;
     this.codec = codec;
+    this.simulcast = simulcast;
     this.handlers = new Map(); // hub event -> Set(fn)
     this.signal = null;
     this.meeting = null; // the current Meeting
@@ -109,7 +110,7 @@ export class Session extends EventTarget {
     this.stream = stream;
     if (!this.meeting || !this.isOpen) return { deferred: true, codecApplied: true };
     try {
-      return await this.meeting.publish(stream, { codec: this.codec });
+      return await this.meeting.publish(stream, { codec: this.codec, simulcast: this.simulcast });
     } catch (e) {
       if (e && e.code === 'ws_closed' && !this.ended) return { deferred: true, codecApplied: true };
       throw e;
@@ -163,7 +164,7 @@ export class Session extends EventTarget {
     let published = false;
     if (this.stream) {
       try {
-        await this.meeting.publish(this.stream, { codec: this.codec });
+        await this.meeting.publish(this.stream, { codec: this.codec, simulcast: this.simulcast });
         published = true;
       } catch (e) {
         if (!this.isOpen) {

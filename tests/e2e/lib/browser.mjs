@@ -32,13 +32,15 @@ const pageInfo = new WeakMap();
 
 /**
  * Start one headless Chromium. Playwright gives it a new empty user-data-dir and removes it on close.
+ * executablePath: another launcher (lib/netns.mjs runs Chromium inside a test namespace); extraArgs:
+ * more flags (a hub on an address other than 127.0.0.1 is not a secure origin without one).
  * Returns { browser, open(label, url), screenshotAll(suffix), close() }.
  */
-export async function launchBrowser({ testName = 'test' } = {}) {
+export async function launchBrowser({ testName = 'test', executablePath = CHROMIUM_PATH, extraArgs = [] } = {}) {
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     timeout: 30_000,
   });
   const consoleLog = createWriteStream(artifactPath(`${slug(testName)}.browser.log`), { flags: 'w' });
@@ -65,7 +67,11 @@ export async function launchBrowser({ testName = 'test' } = {}) {
       page.on('console', (m) => logLine(label, `console.${m.type()}: ${m.text()}`));
       page.on('pageerror', (e) => logLine(label, `pageerror: ${e.stack || e}`));
       page.on('crash', () => logLine(label, 'PAGE CRASHED'));
-      page.on('requestfailed', (r) => logLine(label, `requestfailed: ${r.url().split('#')[0]} ${r.failure()?.errorText}`));
+      let networkChanged = false;
+      page.on('requestfailed', (r) => {
+        if (/ERR_NETWORK_CHANGED/.test(r.failure()?.errorText || '')) networkChanged = true;
+        logLine(label, `requestfailed: ${r.url().split('#')[0]} ${r.failure()?.errorText}`);
+      });
       page.on('response', (r) => {
         if (r.status() >= 400) logLine(label, `HTTP ${r.status()} ${r.request().method()} ${r.url().split('#')[0]}`);
       });
@@ -83,6 +89,14 @@ export async function launchBrowser({ testName = 'test' } = {}) {
       if (!response || !response.ok()) {
         await screenshot(page, 'load-failed');
         throw new Error(`${label}: GET ${bare} answered ${response ? response.status() : 'nothing'}`);
+      }
+      // A network interface that comes or goes (a test namespace's veth) makes Chromium fail the
+      // requests in flight: the page's scripts are then half loaded. Once more, then it counts.
+      await page.waitForLoadState('load', { timeout: 1_500 }).catch(() => {});
+      if (networkChanged) {
+        logLine(label, 'the network changed while loading: loading again');
+        networkChanged = false;
+        await page.reload({ waitUntil: 'domcontentloaded', timeout: 15_000 });
       }
       return page;
     },

@@ -80,10 +80,10 @@ export async function freeMediaRange(span = MEDIA_SPAN) {
 /**
  * Start a hub. Options: name (the test name: names the log), mediaSpan, extraArgs, readyTimeoutMs;
  * port and dataDir to start it where an earlier hub ran (a restart): a dataDir given here belongs to
- * the caller and is never removed.
+ * the caller and is never removed; host: the address it listens on (a test namespace's gateway).
  * Returns a hub: { url, wsUrl, port, dataDir, media, logPath, token(opts), health(), stop(), kill(), exited }.
  */
-export async function startHub({ name = 'test', mediaSpan = MEDIA_SPAN, extraArgs = [], readyTimeoutMs = 15_000, port: fixedPort, dataDir: givenDataDir } = {}) {
+export async function startHub({ name = 'test', mediaSpan = MEDIA_SPAN, extraArgs = [], readyTimeoutMs = 15_000, port: fixedPort, dataDir: givenDataDir, host = '127.0.0.1' } = {}) {
   assertBinary();
   const ownsDataDir = !givenDataDir;
   const dataDir = givenDataDir || mkdtempSync(join(tmpdir(), 'dienhong-e2e-'));
@@ -91,20 +91,20 @@ export async function startHub({ name = 'test', mediaSpan = MEDIA_SPAN, extraArg
   const media = await freeMediaRange(mediaSpan);
   const logPath = artifactPath(`${slug(name)}.log`);
   const log = createWriteStream(logPath, { flags: 'w' });
-  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--media-ports', `${media.lo}-${media.hi}`, ...extraArgs];
+  const args = ['serve', '--listen', `${host}:${port}`, '--data', dataDir, '--media-ports', `${media.lo}-${media.hi}`, ...extraArgs];
   log.write(`# ${DIENHONG_BIN} ${args.join(' ')}\n`);
 
   const proc = spawn(DIENHONG_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   const hub = {
     proc, port, dataDir, ownsDataDir, media, logPath,
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    url: `http://${host}:${port}`,
+    wsUrl: `ws://${host}:${port}/ws`,
     stopped: false,
   };
   live.add(hub);
 
   let stderrText = '';
-  const readyRe = new RegExp(`listening on http://127\\.0\\.0\\.1:${port}\\b`);
+  const readyRe = new RegExp(`listening on http://${host.replace(/\./g, '\\.')}:${port}\\b`);
   let markReady;
   const ready = new Promise((resolve) => { markReady = resolve; });
   proc.stdout.on('data', (d) => { if (!log.writableEnded) log.write(d); });

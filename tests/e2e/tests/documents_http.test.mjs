@@ -399,7 +399,7 @@ test('documents: upload, download, ranges, versions, refusals, traversal, restar
       const files = storedFiles(dataDir);
       assert.equal(files.length, 4);
       for (const f of files) assert.match(f, /^[0-9a-f]{2}\/[0-9a-f]{62}\.bin$/);
-      assert.deepEqual(readdirSync(dataDir).filter((n) => !/^dienhong\.db(-wal|-shm)?$|^token\.key$|^documents$/.test(n)), []);
+      assert.deepEqual(readdirSync(dataDir).filter((n) => !/^dienhong\.db(-wal|-shm)?$|^token\.key$|^documents$|^recordings$/.test(n)), []);
       assert.equal((await hub.health()).status, 200);
     });
 

@@ -58,6 +58,8 @@ struct transport {
     struct sockaddr_storage addrs[TRANSPORT_MAX_ADDRS]; /* every address that passed a check */
     uint8_t n_addrs;
     dtls_conn *dtls;
+    uint8_t *early_dtls;     /* a ClientHello that came before the peer's fingerprint, kept */
+    uint16_t early_dtls_len; /* to be answered as soon as it is known (transport_set_remote) */
     srtp_session *srtp;
     uint64_t created_us, last_check_us, next_report_us;
     source *sources[TRANSPORT_MAX_SOURCES];

@@ -40,7 +40,13 @@ int transport_set_remote(transport *t, const sfu_transport_params *p, const dtls
     memcpy(t->fp, p->fp, p->fp_len);
     t->fp_len = p->fp_len;
     t->dtls = dtls_conn_new(cert, true, t->fp_alg, t->fp, t->fp_len);
-    return t->dtls ? 0 : -1;
+    if (!t->dtls) return -1;
+    if (t->early_dtls_len) {
+        uint16_t n = t->early_dtls_len;
+        t->early_dtls_len = 0;
+        transport_on_dtls(t, t->early_dtls, n, util_now_us());
+    }
+    return 0;
 }
 
 static void send_raw(void *ctx, const uint8_t *buf, size_t len);
@@ -51,6 +57,7 @@ void transport_free(transport *t)
     /* Tell the browser now rather than letting it wait for consent to expire. */
     if (t->state == T_CONNECTED && t->dtls) dtls_conn_close(t->dtls, send_raw, t);
     dtls_conn_free(t->dtls);
+    free(t->early_dtls);
     srtp_session_free(t->srtp);
     idmap_free(t->outputs_by_ssrc);
     twcc_free(t->twcc);
@@ -116,7 +123,18 @@ static void dtls_progress(transport *t, dtls_state st)
 
 void transport_on_dtls(transport *t, const uint8_t *buf, size_t len, uint64_t now_us)
 {
-    if (!t->dtls || t->state == T_FAILED) return;
+    if (t->state == T_FAILED) return;
+    if (!t->dtls) {
+        /* The hub offered (a subscriber connection) and the answer with the peer's fingerprint is
+         * still on its way over the websocket, while the peer, done with ICE, already says hello.
+         * Dropping it would cost the peer its retransmission timer (1 s, then 2 s) before media;
+         * the newest one is kept instead, once per transport and at most a datagram. */
+        if (len > PKT_MAX) return;
+        if (!t->early_dtls && !(t->early_dtls = malloc(PKT_MAX))) return;
+        memcpy(t->early_dtls, buf, len);
+        t->early_dtls_len = (uint16_t)len;
+        return;
+    }
     dtls_progress(t, dtls_conn_input(t->dtls, buf, len, send_raw, t));
 }
 

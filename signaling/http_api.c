@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recorder/recorder.h"
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
 #include "signaling/documents.h"
@@ -147,52 +146,6 @@ static void health(hub *h, server_http *r)
     json_decref(j);
 }
 
-static void metrics(hub *h, server_http *r)
-{
-    sfu_counters c;
-    sfu_get_counters(h->media, &c);
-    char buf[4096];
-    int n = snprintf(
-        buf, sizeof buf,
-        "# TYPE dienhong_rx_packets_total counter\ndienhong_rx_packets_total %llu\n"
-        "# TYPE dienhong_tx_packets_total counter\ndienhong_tx_packets_total %llu\n"
-        "# TYPE dienhong_forwarded_packets_total counter\ndienhong_forwarded_packets_total %llu\n"
-        "# TYPE dienhong_nacks_answered_total counter\ndienhong_nacks_answered_total %llu\n"
-        "# TYPE dienhong_plis_sent_total counter\ndienhong_plis_sent_total %llu\n"
-        "# TYPE dienhong_srtp_errors_total counter\ndienhong_srtp_errors_total %llu\n"
-        "# TYPE dienhong_malformed_packets_total counter\ndienhong_malformed_packets_total %llu\n"
-        "# TYPE dienhong_unknown_peer_packets_total counter\n"
-        "dienhong_unknown_peer_packets_total %llu\n"
-        "# TYPE dienhong_ring_drops_total counter\ndienhong_ring_drops_total %llu\n"
-        "# TYPE dienhong_transports gauge\ndienhong_transports %llu\n"
-        "# TYPE dienhong_ws_rejected_total counter\ndienhong_ws_rejected_total %llu\n"
-        "# TYPE dienhong_auth_failures_total counter\ndienhong_auth_failures_total %llu\n",
-        (unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
-        (unsigned long long)c.forwarded, (unsigned long long)c.nacks_answered,
-        (unsigned long long)c.plis_sent, (unsigned long long)c.srtp_errors,
-        (unsigned long long)c.malformed, (unsigned long long)c.unknown_peer,
-        (unsigned long long)c.ring_drops, (unsigned long long)c.transports,
-        (unsigned long long)h->counters.ws_rejected, (unsigned long long)h->counters.auth_failures);
-    recorder_stats rs = {0};
-    if (h->rec) recorder_get_stats(h->rec, &rs);
-    size_t recording = 0;
-    for (meeting *m = h->meetings; m; m = meeting_next(m))
-        recording += recording_active(h, meeting_id(m));
-    n += snprintf(
-        buf + n, sizeof buf - (size_t)n,
-        "# TYPE dienhong_recordings_active gauge\ndienhong_recordings_active %zu\n"
-        "# TYPE dienhong_recorder_tracks gauge\ndienhong_recorder_tracks %llu\n"
-        "# TYPE dienhong_recorder_packets_total counter\ndienhong_recorder_packets_total %llu\n"
-        "# TYPE dienhong_recorder_bytes_total counter\ndienhong_recorder_bytes_total %llu\n"
-        "# TYPE dienhong_recorder_dropped_total counter\ndienhong_recorder_dropped_total %llu\n"
-        "# TYPE dienhong_recorder_failures_total counter\ndienhong_recorder_failures_total %llu\n"
-        "# TYPE dienhong_layer_switches_total counter\ndienhong_layer_switches_total %llu\n",
-        recording, (unsigned long long)rs.tracks_open, (unsigned long long)rs.packets,
-        (unsigned long long)rs.bytes, (unsigned long long)sfu_tap_drops(h->media),
-        (unsigned long long)rs.failures, (unsigned long long)h->counters.layer_switches);
-    server_http_respond(r, 200, "text/plain; version=0.0.4", NULL, buf, (size_t)n);
-}
-
 /* GET /api/meetings/{meeting}/attendance[?format=csv]: the roll, for those who run or record the
  * meeting. */
 static void attendance(hub *h, server_http *r, const char *mid)
@@ -282,7 +235,7 @@ void http_api_request(hub *h, server_http *r)
     const char *method = server_http_method(r);
     char mid[65], res[24];
     if (strcmp(path, "/health") == 0 && strcmp(method, "GET") == 0) return health(h, r);
-    if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) return metrics(h, r);
+    if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) return http_metrics(h, r);
     if (http_meetings_route(h, r)) return;
     if (http_documents_route(h, r)) return;
     if (http_recording_ctl_route(h, r)) return;

@@ -51,6 +51,7 @@ int hub_port(const hub *h);
 typedef struct hub_counters {
     uint64_t ws_messages, ws_rejected, http_requests, http_rejected, joins, auth_failures;
     uint64_t layer_switches;
+    uint64_t rx_lost; /* packets publishers sent that never reached the hub (receive statistics) */
 } hub_counters;
 
 struct hub {
@@ -96,6 +97,8 @@ void hub_audit(hub *h, const char *meeting, const peer *actor, const char *actio
                ...) __attribute__((format(printf, 5, 6)));
 
 typedef enum { PEER_WS = 0, PEER_WHIP, PEER_WHEP } peer_kind;
+/* For /metrics: endpoints by state. */
+typedef enum { PEER_MEDIA_NEW = 0, PEER_MEDIA_CONNECTED, PEER_MEDIA_FAILED } peer_media_state;
 
 /* A subscriber-side m-section and what feeds it. */
 typedef struct peer_slot {
@@ -139,6 +142,7 @@ struct peer {
     uint32_t kbps[NEG_MAX_TRACKS];
     uint8_t loss_pct[NEG_MAX_TRACKS];
     uint32_t rtt_ms;       /* round trip to this peer, from its receiver reports; 0 = unknown */
+    uint8_t media_state;   /* PEER_MEDIA_*: its transports as the media plane last reported them */
     uint32_t downlink_bps; /* its receiver's REMB estimate of its downlink; 0 = none */
     uint64_t downlink_valid_us; /* REMB counts from then on (the first values are start values) */
     uint8_t downlink_loss;      /* worst video loss (/256) in its latest receiver reports */
@@ -272,6 +276,8 @@ void recording_recover(hub *h);
 void recording_retention(hub *h, int64_t now);
 /* POST /api/meetings/{m}/recording/start|stop, GET .../recording (http_recording_ctl.c). */
 bool http_recording_ctl_route(hub *h, server_http *r);
+/* GET /metrics (metrics.c). */
+void http_metrics(hub *h, server_http *r);
 
 #define WALL_PAGE_SIZE 48
 

@@ -76,6 +76,7 @@ void peer_disconnect(peer *p, const char *event, const char *reason, int status)
 
 void peer_on_source_stats(peer *p, const sfu_event *ev)
 {
+    p->h->counters.rx_lost += ev->lost;
     for (size_t i = 0; i < p->n_tracks; i++) {
         for (uint8_t l = 0; l < p->tracks[i].n_layers; l++) {
             if (p->layer_src[i][l] != ev->source) continue;
@@ -519,6 +520,11 @@ void peer_on_transport_event(peer *p, const sfu_event *ev)
 {
     const char *target = ev->transport == p->pub_t ? "publisher" : "subscriber";
     const char *state = ev->type == SFU_EV_CONNECTED ? "connected" : "failed";
+    /* A failed transport outweighs a connected one: the endpoint is not fully working. */
+    if (ev->type != SFU_EV_CONNECTED)
+        p->media_state = PEER_MEDIA_FAILED;
+    else if (p->media_state == PEER_MEDIA_NEW)
+        p->media_state = PEER_MEDIA_CONNECTED;
     LOGI("peer", "%s %s transport %s%s%s", p->pid, target, state, ev->reason[0] ? ": " : "",
          ev->reason);
     peer_send_event(

@@ -424,23 +424,34 @@ uint64_t sfu_tap_drops(const sfu *s)
     return n;
 }
 
+/* Adds one worker's counters into out. */
+static void add_worker(const sfu *s, int i, sfu_counters *out)
+{
+    worker_counters *c = worker_stats(s->workers[i]);
+    out->rx_packets += atomic_load_explicit(&c->rx_packets, memory_order_relaxed);
+    out->rx_bytes += atomic_load_explicit(&c->rx_bytes, memory_order_relaxed);
+    out->tx_packets += atomic_load_explicit(&c->tx_packets, memory_order_relaxed);
+    out->tx_bytes += atomic_load_explicit(&c->tx_bytes, memory_order_relaxed);
+    out->forwarded += atomic_load_explicit(&c->forwarded, memory_order_relaxed);
+    out->nacks_answered += atomic_load_explicit(&c->nacks_answered, memory_order_relaxed);
+    out->plis_sent += atomic_load_explicit(&c->plis_sent, memory_order_relaxed);
+    out->srtp_errors += atomic_load_explicit(&c->srtp_errors, memory_order_relaxed);
+    out->malformed += atomic_load_explicit(&c->malformed, memory_order_relaxed);
+    out->unknown_peer += atomic_load_explicit(&c->unknown_peer, memory_order_relaxed);
+    out->transports += atomic_load_explicit(&c->transports, memory_order_relaxed);
+}
+
+void sfu_get_worker_counters(const sfu *s, int index, sfu_counters *out)
+{
+    memset(out, 0, sizeof *out);
+    if (index >= 0 && index < s->n) add_worker(s, index, out);
+}
+
 void sfu_get_counters(const sfu *s, sfu_counters *out)
 {
     memset(out, 0, sizeof *out);
-    for (int i = 0; i < s->n; i++) {
-        worker_counters *c = worker_stats(s->workers[i]);
-        out->rx_packets += atomic_load_explicit(&c->rx_packets, memory_order_relaxed);
-        out->rx_bytes += atomic_load_explicit(&c->rx_bytes, memory_order_relaxed);
-        out->tx_packets += atomic_load_explicit(&c->tx_packets, memory_order_relaxed);
-        out->tx_bytes += atomic_load_explicit(&c->tx_bytes, memory_order_relaxed);
-        out->forwarded += atomic_load_explicit(&c->forwarded, memory_order_relaxed);
-        out->nacks_answered += atomic_load_explicit(&c->nacks_answered, memory_order_relaxed);
-        out->plis_sent += atomic_load_explicit(&c->plis_sent, memory_order_relaxed);
-        out->srtp_errors += atomic_load_explicit(&c->srtp_errors, memory_order_relaxed);
-        out->malformed += atomic_load_explicit(&c->malformed, memory_order_relaxed);
-        out->unknown_peer += atomic_load_explicit(&c->unknown_peer, memory_order_relaxed);
-        out->transports += atomic_load_explicit(&c->transports, memory_order_relaxed);
-    }
+    for (int i = 0; i < s->n; i++)
+        add_worker(s, i, out);
     for (int i = 0; s->rings && i < s->n * s->n; i++)
         if (s->rings[i]) out->ring_drops += ring_drops(s->rings[i]);
 }

@@ -135,6 +135,8 @@ typedef struct sfu_counters {
     uint64_t transports;
 } sfu_counters;
 void sfu_get_counters(const sfu *s, sfu_counters *out);
+/* One worker's share (ring_drops left 0): how the load spreads over the cores. */
+void sfu_get_worker_counters(const sfu *s, int index, sfu_counters *out);
 
 /* ---- Recording tap ----
  * While a source is recorded, its worker copies each decrypted packet (and each sender report)

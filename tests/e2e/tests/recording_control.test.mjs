@@ -76,6 +76,12 @@ describe('starting and stopping a recording', () => {
     assert.match(r.recording, /^r-[A-Za-z0-9]{16}$/);
     for (const ev of await Promise.all(waits)) assert.equal(ev.data.recording, r.recording);
     refused(await sockets.operator.request('recording_start'), 'conflict', 'second start');
+    // /metrics says so too, beside the endpoints by state and the per-worker lines.
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    assert.match(metrics, /^dienhong_recordings_active 1$/m);
+    assert.match(metrics, /^dienhong_endpoints\{state="joining"\} 4$/m, 'four endpoints joined, none with media');
+    assert.match(metrics, /^dienhong_worker_forwarded\{worker="0"\} \d+$/m);
+    assert.match(metrics, /^dienhong_layer_switches_total \d+$/m);
     const again = await api(hub, 'POST', `/api/meetings/${meeting}/recording/start`, tokens.chair, {});
     assert.equal(again.status, 409);
     // Its files are where docs/recording.md says, under the hub's own id.

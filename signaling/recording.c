@@ -18,6 +18,8 @@
 #include "sfu/base/util.h"
 #include "signaling/hub.h"
 
+#define ALARM_EVERY_US 5000000u
+
 typedef struct rec_track {
     uint32_t source;
     char file[16];
@@ -33,7 +35,8 @@ struct rec_session {
     rec_track *tracks;
     size_t n_tracks, cap_tracks;
     uint32_t next_file;
-    uint64_t dropped;
+    uint64_t dropped;            /* copies the recorder could not keep, in all */
+    uint64_t dropped_unreported; /* since the last alarm */
     uint64_t alarm_sent_us;
 };
 
@@ -342,10 +345,18 @@ static void on_recorder_events(hub *h)
                 continue;
             }
             if (evs[i].type == RECORDER_EV_DROPPED) {
+                /* One alarm (and audit line) per recording every ALARM_EVERY_US with what was
+                 * lost since the last: an overloaded hub recording 580 sites would otherwise
+                 * write a line per site. */
                 r->dropped += evs[i].dropped;
+                r->dropped_unreported += evs[i].dropped;
+                uint64_t now = util_now_us();
+                if (r->alarm_sent_us && now - r->alarm_sent_us < ALARM_EVERY_US) continue;
+                r->alarm_sent_us = now;
                 hub_audit(h, r->meeting, NULL, "recording.alarm", "%s: %llu packet(s) dropped",
-                          r->id, (unsigned long long)evs[i].dropped);
-                alarm(h, r->meeting, r->id, "dropped", evs[i].dropped);
+                          r->id, (unsigned long long)r->dropped_unreported);
+                alarm(h, r->meeting, r->id, "dropped", r->dropped_unreported);
+                r->dropped_unreported = 0;
                 continue;
             }
             char meeting_id[65], reason[200];

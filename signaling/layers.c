@@ -11,8 +11,11 @@
  * step after a quiet while; a probe that has to be undone doubles the next wait. Below the lowest
  * layer a video pauses; audio is never touched.
  *
- * A switch is sfu_output_bind: the new layer's keyframe is requested and the output resumes on it
- * with continuous sequence numbers and timestamps. */
+ * A switch is sfu_output_bind: the new layer's keyframe is requested and the output moves at it,
+ * with continuous sequence numbers and timestamps. Until then it goes on with the old layer (no
+ * freeze), except for a step down on congestion: there the old layer stops at once, because
+ * feeding a congested link until the keyframe arrives only delays that keyframe (measured in the
+ * simulcast browser test: 16-92 frames decoded in the 5 s after the squeeze, against 87-100). */
 #include "sfu/base/log.h"
 #include "sfu/base/util.h"
 #include "signaling/hub.h"
@@ -56,7 +59,8 @@ typedef struct choice {
     peer_slot *s;
     const peer *q;
     int t, want, target;
-    bool chair; /* the program: the last to lose quality */
+    bool chair;    /* the program: the last to lose quality */
+    bool squeezed; /* stepped down for congestion: the old layer stops at once */
 } choice;
 
 static void bind(peer *p, const choice *c, uint64_t now_us)
@@ -70,7 +74,8 @@ static void bind(peer *p, const choice *c, uint64_t now_us)
     LOGD("layers", "%s: %s's video -> layer %d (wish %d, cap %d, loss %u/256)", p->pid, c->q->pid,
          c->target, c->want, s->cap, p->downlink_loss);
     p->h->counters.layer_switches++;
-    sfu_output_bind(p->h->media, s->output, target);
+    sfu_output_bind(p->h->media, s->output, target,
+                    c->squeezed ? SFU_SWITCH_NOW : SFU_SWITCH_AT_KEYFRAME);
 }
 
 static void probe_later(peer *p, uint64_t now_us)
@@ -91,6 +96,7 @@ static void step_down(peer *p, choice *cs, size_t n, uint64_t now_us)
     }
     if (!v) return;
     v->s->cap = (int8_t)(v->target - 1);
+    v->squeezed = true;
     v->target = pick(v->q, v->t, v->s->cap < v->want ? v->s->cap : v->want);
     if (now_us < p->probe_after_us) { /* the last step up was one too many */
         p->probe_wait_s = p->probe_wait_s ? p->probe_wait_s * 2 : PROBE_FIRST_S * 2;
@@ -129,7 +135,7 @@ void peer_choose_layers(peer *p, uint64_t now_us)
             if (s->bound != s->source) {
                 s->bound = s->source;
                 s->layer = 0;
-                sfu_output_bind(p->h->media, s->output, s->source);
+                sfu_output_bind(p->h->media, s->output, s->source, SFU_SWITCH_AT_KEYFRAME);
             }
             continue;
         }

@@ -512,7 +512,7 @@ void peer_rebind_program(peer *p)
         if (codec != s->s.codec) src = 0;
         if (src == s->source) continue;
         s->source = src;
-        sfu_output_bind(p->h->media, s->output, src);
+        sfu_output_bind(p->h->media, s->output, src, SFU_SWITCH_AT_KEYFRAME);
     }
 }
 

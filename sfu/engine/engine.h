@@ -97,7 +97,9 @@ struct source {
 struct output {
     uint32_t id;
     transport *t;
-    group *g;
+    group *g;    /* the source it sends now */
+    group *next; /* the source it moves to at that source's next keyframe (a layer switch) */
+    uint64_t next_kf_us; /* when the pending source was last asked for a keyframe */
     codec_id codec;
     bool video;
     uint32_t clock;
@@ -120,6 +122,8 @@ struct group {
     rtx_buffer *rtx; /* video only */
     output **outs;
     uint32_t n_outs, cap_outs;
+    output **pend; /* outputs still sending another source, waiting for this one's keyframe */
+    uint32_t n_pend, cap_pend;
 };
 
 /* Metadata that travels with a decrypted packet between workers. */
@@ -210,6 +214,7 @@ typedef struct cmd {
             int source_worker;
             codec_id codec;
             uint32_t clock;
+            bool seamless; /* keep sending the old source until the new one's keyframe */
         } bind;
         struct {
             uint32_t source;
@@ -234,8 +239,13 @@ source *worker_source_add(worker *w, const sfu_source_params *p);
 void worker_source_remove(worker *w, uint32_t id);
 output *worker_output_add(worker *w, const sfu_output_params *p);
 void worker_output_remove(worker *w, uint32_t id);
+/* Points an output at a source (0: at nothing). Seamless, for a video output that is already
+ * sending: it goes on sending its old source and moves at the new one's keyframe, and
+ * SFU_EV_OUTPUT_SWITCHED says when (signaling then stops the old source's flow to this worker). */
 void worker_output_bind(worker *w, uint32_t output_id, uint32_t source_id, int source_worker,
-                        codec_id codec, uint32_t clock);
+                        codec_id codec, uint32_t clock, bool seamless);
+/* The keyframe a pending output waited for is here: it leaves its old group for o->next. */
+void worker_output_switch(worker *w, output *o);
 void worker_source_ref(worker *w, uint32_t source_id, int from_worker, int delta);
 /* Keys a transport directly, skipping ICE and DTLS (benchmarks, tests). */
 int worker_transport_key(worker *w, uint32_t id, const dtls_srtp_keys *keys,
@@ -281,6 +291,8 @@ group *group_new(uint32_t source_id, int source_worker, codec_id codec, uint32_t
 void group_free(group *g);
 void group_add(group *g, output *o);
 void group_remove(group *g, output *o);
+void group_add_pending(group *g, output *o);
+void group_remove_pending(group *g, output *o);
 void group_deliver(worker *w, group *g, const pkt_meta *m, const uint8_t *pkt, size_t len,
                    uint64_t now_us);
 void group_sender_report(worker *w, group *g, uint64_t ntp, uint32_t rtp_ts);

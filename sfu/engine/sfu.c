@@ -31,6 +31,10 @@ typedef struct out_info {
     int worker;
     uint32_t transport;
     uint32_t source; /* bound source, 0 = none */
+    /* During a seamless switch, the source the worker still sends until `source`'s keyframe: its
+     * flow to the worker is kept (its reference held) until SFU_EV_OUTPUT_SWITCHED. */
+    uint32_t prev;
+    bool video;
 } out_info;
 
 typedef struct tr_info {
@@ -82,17 +86,27 @@ void sfu_push_event_wake(sfu *s)
     if (s->wake) s->wake(s->wake_ud);
 }
 
+static void post(sfu *s, int worker, const cmd *c);
+static void output_switched(sfu *s, const sfu_event *ev);
+
 size_t sfu_poll_events(sfu *s, sfu_event *out, size_t cap)
 {
     pthread_mutex_lock(&s->ev_lock);
-    size_t n = 0;
+    size_t n = 0, taken = 0;
     while (n < cap && s->ev_count) {
         out[n++] = s->events[s->ev_head];
         s->ev_head = (s->ev_head + 1) % EVENT_QUEUE;
         s->ev_count--;
     }
     pthread_mutex_unlock(&s->ev_lock);
-    return n;
+    /* Our own bookkeeping events are consumed here, outside the lock (they post commands). */
+    for (size_t i = 0; i < n; i++) {
+        if (out[i].type == SFU_EV_OUTPUT_SWITCHED)
+            output_switched(s, &out[i]);
+        else
+            out[taken++] = out[i];
+    }
+    return taken;
 }
 
 static int bind_udp(const char *ip, uint16_t *port_io, uint16_t max)
@@ -273,25 +287,53 @@ void sfu_transport_set_remote(sfu *s, uint32_t id, const char *fp_alg, const uin
     post(s, ti->worker, &c);
 }
 
-static void unbind_output(sfu *s, uint32_t out_id, out_info *oi)
+/* Stops the flow of a source to the worker of an output (one reference fewer). */
+static void release_ref(sfu *s, uint32_t source_id, const out_info *oi)
 {
-    if (!oi->source) return;
-    src_info *si = idmap_get(s->sources, oi->source);
+    src_info *si = source_id ? idmap_get(s->sources, source_id) : NULL;
     if (si)
         post(s, si->worker,
              &(cmd){.type = CMD_SOURCE_REF,
-                    .u.ref = {.source = oi->source, .from = oi->worker, .delta = -1}});
-    post(s, oi->worker, &(cmd){.type = CMD_OUTPUT_BIND, .u.bind = {.output = out_id}});
-    oi->source = 0;
+                    .u.ref = {.source = source_id, .from = oi->worker, .delta = -1}});
 }
 
-void sfu_output_bind(sfu *s, uint32_t output_id, uint32_t source_id)
+static void unbind_output(sfu *s, uint32_t out_id, out_info *oi)
+{
+    if (!oi->source && !oi->prev) return;
+    release_ref(s, oi->source, oi);
+    release_ref(s, oi->prev, oi);
+    post(s, oi->worker, &(cmd){.type = CMD_OUTPUT_BIND, .u.bind = {.output = out_id}});
+    oi->source = oi->prev = 0;
+}
+
+void sfu_output_bind(sfu *s, uint32_t output_id, uint32_t source_id, sfu_switch how)
 {
     out_info *oi = idmap_get(s->outputs, output_id);
     if (!oi || oi->source == source_id) return;
-    unbind_output(s, output_id, oi);
     src_info *si = source_id ? idmap_get(s->sources, source_id) : NULL;
-    if (!si) return;
+    bool seamless = si && oi->video && oi->source && how == SFU_SWITCH_AT_KEYFRAME;
+    if (!seamless) {
+        unbind_output(s, output_id, oi);
+        if (!si) return;
+    } else if (!oi->prev) {
+        oi->prev = oi->source; /* what the worker sends until the switch: keep it flowing */
+    } else if (oi->prev == source_id) {
+        /* Back to what the worker still sends: the pending source was never needed. */
+        release_ref(s, oi->source, oi);
+        oi->prev = 0;
+        oi->source = source_id;
+        post(s, oi->worker,
+             &(cmd){.type = CMD_OUTPUT_BIND,
+                    .u.bind = {.output = output_id,
+                               .source = source_id,
+                               .source_worker = si->worker,
+                               .codec = si->codec,
+                               .clock = si->clock,
+                               .seamless = true}});
+        return;
+    } else {
+        release_ref(s, oi->source, oi); /* a pending source superseded before its keyframe */
+    }
     oi->source = source_id;
     /* The watcher's worker learns first, so the source's first packet finds the group there. */
     post(s, oi->worker,
@@ -300,10 +342,20 @@ void sfu_output_bind(sfu *s, uint32_t output_id, uint32_t source_id)
                            .source = source_id,
                            .source_worker = si->worker,
                            .codec = si->codec,
-                           .clock = si->clock}});
+                           .clock = si->clock,
+                           .seamless = seamless}});
     post(s, si->worker,
          &(cmd){.type = CMD_SOURCE_REF,
                 .u.ref = {.source = source_id, .from = oi->worker, .delta = 1}});
+}
+
+static void output_switched(sfu *s, const sfu_event *ev)
+{
+    out_info *oi = idmap_get(s->outputs, ev->output);
+    /* A late event about an earlier switch changes nothing. */
+    if (!oi || !oi->prev || oi->source != ev->source) return;
+    release_ref(s, oi->prev, oi);
+    oi->prev = 0;
 }
 
 int sfu_source_add(sfu *s, const sfu_source_params *p)
@@ -330,6 +382,7 @@ void sfu_source_remove(sfu *s, uint32_t id)
     idmap_iter it = IDMAP_ITER_INIT;
     while (idmap_next(s->outputs, &it, &k, &v)) {
         out_info *oi = v;
+        if (oi->prev == id) oi->prev = 0; /* its flow ends with it */
         if (oi->source == id) unbind_output(s, (uint32_t)k, oi);
     }
     post(s, si->worker, &(cmd){.type = CMD_SOURCE_REMOVE, .u.id = id});
@@ -342,7 +395,9 @@ int sfu_output_add(sfu *s, const sfu_output_params *p)
     if (!ti) return -1;
     out_info *oi = malloc(sizeof *oi);
     if (!oi) return -1;
-    *oi = (out_info){.worker = ti->worker, .transport = p->transport};
+    *oi = (out_info){.worker = ti->worker,
+                     .transport = p->transport,
+                     .video = p->codec == CODEC_VP8 || p->codec == CODEC_H264};
     idmap_put(s->outputs, p->id, oi);
     post(s, ti->worker, &(cmd){.type = CMD_OUTPUT_ADD, .u.output = *p});
     return 0;

@@ -35,6 +35,7 @@ typedef enum {
     SFU_EV_FAILED,          /* handshake failed, fingerprint mismatch, ICE or consent timeout */
     SFU_EV_SOURCE_STATS,    /* twice a second per source: level and counters below */
     SFU_EV_TRANSPORT_STATS, /* twice a second per transport that measured a round trip: rtt_ms */
+    SFU_EV_OUTPUT_SWITCHED, /* internal: handled by sfu_poll_events, never returned */
 } sfu_event_type;
 
 typedef struct sfu_event {
@@ -51,6 +52,7 @@ typedef struct sfu_event {
     uint32_t downlink_bps; /* SFU_EV_TRANSPORT_STATS: the peer's REMB estimate; 0 = none */
     bool reported;         /* SFU_EV_TRANSPORT_STATS: the peer sent receiver reports since... */
     uint8_t downlink_loss; /* ...and the worst fraction of video it lost in them (/256) */
+    uint32_t output;       /* SFU_EV_OUTPUT_SWITCHED: this output now sends `source` */
 } sfu_event;
 
 typedef struct sfu_candidate {
@@ -121,10 +123,20 @@ typedef struct sfu_output_params {
 
 int sfu_output_add(sfu *s, const sfu_output_params *p);
 void sfu_output_remove(sfu *s, uint32_t id);
-/* Points the output at a source (0 = at nothing). Video resumes at the new source's next keyframe,
- * which is requested (the stream pauses until then). Sequence numbers and timestamps stay
- * continuous across switches. */
-void sfu_output_bind(sfu *s, uint32_t output_id, uint32_t source_id);
+/* How a video output that is already sending moves to another source. */
+typedef enum {
+    /* It goes on with the old source until the new one's keyframe, so the picture never freezes
+     * (a floor change, a simulcast layer up, a thumbnail made big). */
+    SFU_SWITCH_AT_KEYFRAME = 0,
+    /* It stops the old source now and resumes at the new one's keyframe: for a viewer whose link
+     * is congested, where more of the old layer would only lengthen the queue. */
+    SFU_SWITCH_NOW,
+} sfu_switch;
+
+/* Points the output at a source (0 = at nothing, at once). The new source's keyframe is requested;
+ * an output that is not sending yet starts at it. Sequence numbers and timestamps stay continuous
+ * across switches. */
+void sfu_output_bind(sfu *s, uint32_t output_id, uint32_t source_id, sfu_switch how);
 /* Asks the publisher of `source` for a keyframe (throttled per source). */
 void sfu_request_keyframe(sfu *s, uint32_t source_id);
 

@@ -319,15 +319,29 @@ output *worker_output_add(worker *w, const sfu_output_params *p)
     return o;
 }
 
+/* Frees a group nobody watches or waits for. */
+static void release_group(worker *w, group *g)
+{
+    if (g->n_outs || g->n_pend) return;
+    idmap_del(w->groups, g->source_id);
+    group_free(g);
+}
+
+static void drop_pending(worker *w, output *o)
+{
+    group *g = o->next;
+    if (!g) return;
+    group_remove_pending(g, o);
+    release_group(w, g);
+}
+
 static void unbind(worker *w, output *o)
 {
+    drop_pending(w, o);
     group *g = o->g;
     if (!g) return;
     group_remove(g, o);
-    if (g->n_outs == 0) {
-        idmap_del(w->groups, g->source_id);
-        group_free(g);
-    }
+    release_group(w, g);
 }
 
 void worker_output_remove(worker *w, uint32_t id)
@@ -340,22 +354,68 @@ void worker_output_remove(worker *w, uint32_t id)
     free(o);
 }
 
-void worker_output_bind(worker *w, uint32_t output_id, uint32_t source_id, int source_worker,
-                        codec_id codec, uint32_t clock)
+static void emit_switched(worker *w, const output *o, uint32_t source_id)
 {
-    output *o = idmap_get(w->outputs, output_id);
-    if (!o) return;
-    if (o->g && o->g->source_id == source_id) return;
-    unbind(w, o);
-    if (!source_id) return;
+    if (!w->s) return;
+    sfu_event ev = {.type = SFU_EV_OUTPUT_SWITCHED, .output = o->id, .source = source_id};
+    sfu_push_event(w->s, &ev, true);
+}
+
+static group *group_for(worker *w, uint32_t source_id, int source_worker, codec_id codec,
+                        uint32_t clock)
+{
     group *g = idmap_get(w->groups, source_id);
     if (!g) {
         g = group_new(source_id, source_worker, codec, clock);
-        if (!g) return;
+        if (!g) return NULL;
         idmap_put(w->groups, source_id, g);
     }
+    return g;
+}
+
+void worker_output_bind(worker *w, uint32_t output_id, uint32_t source_id, int source_worker,
+                        codec_id codec, uint32_t clock, bool seamless)
+{
+    output *o = idmap_get(w->outputs, output_id);
+    if (!o) return;
+    /* Seamless only helps an output that is sending its current source already; one still
+     * waiting for that source's first keyframe just waits for the new one instead. */
+    bool sending = o->g && o->rw.source == o->g->source_id;
+    if (seamless && source_id && o->video && sending) {
+        drop_pending(w, o);
+        if (o->g->source_id == source_id) {
+            emit_switched(w, o, source_id); /* back to what it sends: nothing to wait for */
+            return;
+        }
+        group *g = group_for(w, source_id, source_worker, codec, clock);
+        if (!g) return;
+        group_add_pending(g, o);
+        o->next_kf_us = util_now_us(); /* the new watcher's reference asks for the keyframe */
+        return;
+    }
+    if (o->g && o->g->source_id == source_id && !o->next) return;
+    unbind(w, o);
+    if (seamless) emit_switched(w, o, source_id);
+    if (!source_id) return;
+    group *g = group_for(w, source_id, source_worker, codec, clock);
+    if (!g) return;
     group_add(g, o);
     o->kf_asked_us = 0;
+}
+
+void worker_output_switch(worker *w, output *o)
+{
+    group *to = o->next;
+    if (!to) return;
+    group_remove_pending(to, o);
+    if (o->g) {
+        group *from = o->g;
+        group_remove(from, o);
+        release_group(w, from);
+    }
+    group_add(to, o);
+    o->kf_asked_us = 0;
+    emit_switched(w, o, to->source_id);
 }
 
 void worker_source_ref(worker *w, uint32_t source_id, int from_worker, int delta)
@@ -410,7 +470,7 @@ static void run_command(worker *w, cmd *c)
         break;
     case CMD_OUTPUT_BIND:
         worker_output_bind(w, c->u.bind.output, c->u.bind.source, c->u.bind.source_worker,
-                           c->u.bind.codec, c->u.bind.clock);
+                           c->u.bind.codec, c->u.bind.clock, c->u.bind.seamless);
         break;
     case CMD_SOURCE_REF:
         worker_source_ref(w, c->u.ref.source, c->u.ref.from, c->u.ref.delta);

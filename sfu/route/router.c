@@ -31,6 +31,7 @@ void group_free(group *g)
     if (!g) return;
     rtx_buffer_free(g->rtx);
     free(g->outs);
+    free(g->pend);
     free(g);
 }
 
@@ -58,6 +59,46 @@ void group_remove(group *g, output *o)
     o->g = NULL;
 }
 
+void group_add_pending(group *g, output *o)
+{
+    if (g->n_pend == g->cap_pend) {
+        uint32_t ncap = g->cap_pend ? g->cap_pend * 2 : 4;
+        output **n = realloc(g->pend, ncap * sizeof *n);
+        if (!n) return;
+        g->pend = n;
+        g->cap_pend = ncap;
+    }
+    g->pend[g->n_pend++] = o;
+    o->next = g;
+}
+
+void group_remove_pending(group *g, output *o)
+{
+    for (uint32_t i = 0; i < g->n_pend; i++) {
+        if (g->pend[i] == o) {
+            g->pend[i] = g->pend[--g->n_pend];
+            break;
+        }
+    }
+    o->next = NULL;
+}
+
+/* Outputs waiting to move here go on sending their old source until this one's keyframe starts;
+ * then they move, and the keyframe is the first packet they send from here. */
+static void take_pending(worker *w, group *g, const pkt_meta *m, uint64_t now_us)
+{
+    /* Backwards: a move swaps the last entry into slot i, which was already looked at. */
+    for (uint32_t i = g->n_pend; i-- > 0;) {
+        output *o = g->pend[i];
+        if (m->keyframe) {
+            worker_output_switch(w, o);
+        } else if (now_us >= o->next_kf_us + KEYFRAME_INTERVAL_US) {
+            o->next_kf_us = now_us;
+            worker_ask_keyframe(w, g->source_id, g->source_worker, now_us);
+        }
+    }
+}
+
 /* Encrypts the datagram built in `slot` for transport t and queues it. */
 static void send_built(worker *w, transport *t, uint8_t *slot, size_t n)
 {
@@ -75,6 +116,7 @@ void group_deliver(worker *w, group *g, const pkt_meta *m, const uint8_t *pkt, s
                    uint64_t now_us)
 {
     if (g->rtx) rtx_buffer_put(g->rtx, m->seq, pkt, len);
+    if (g->n_pend) take_pending(w, g, m, now_us);
     size_t body = len - m->header_len;
     /* Padding stays as the publisher sent it: the P bit travels with the payload bytes. */
     uint8_t has_padding = (pkt[0] & 0x20) != 0;

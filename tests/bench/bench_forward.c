@@ -410,7 +410,7 @@ static int setup(worker *w, const profile_def *pd, unsigned n, const struct sock
                                 .ssrc = OUT_SSRC_BASE + i,
                                 .pt = VP8_PT};
         if (!worker_output_add(w, &op)) return -1;
-        worker_output_bind(w, op.id, sp.id, 0, CODEC_VP8, 90000);
+        worker_output_bind(w, op.id, sp.id, 0, CODEC_VP8, 90000, false);
         worker_source_ref(w, sp.id, 0, +1);
     }
     return 0;

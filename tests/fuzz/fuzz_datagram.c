@@ -105,7 +105,7 @@ static void open_transport(worker *w, const dtls_srtp_keys *hub,
                             .rtx_ssrc = OUT_RTX_SSRC,
                             .rtx_pt = 97};
     out = worker_output_add(w, &op);
-    worker_output_bind(w, 20, 10, 0, CODEC_VP8, 90000);
+    worker_output_bind(w, 20, 10, 0, CODEC_VP8, 90000, false);
     worker_source_ref(w, 10, 0, +1);
 }
 

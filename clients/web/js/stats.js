@@ -47,6 +47,8 @@ export async function collectStats({ inboundPcs = [], outboundPcs = [], sourceBy
         packetsLost: s.packetsLost || 0,
         frameWidth: s.frameWidth || 0,
         frameHeight: s.frameHeight || 0,
+        freezeCount: s.freezeCount || 0,
+        totalFreezesDuration: s.totalFreezesDuration || 0,
       });
     });
   }

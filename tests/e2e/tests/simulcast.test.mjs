@@ -1,7 +1,8 @@
 // Simulcast: Chromium publishes two layers; the operator's wall thumbnail gets the small one and a
 // site watching the chair gets the full one; when that site's link is squeezed (a token bucket on
 // its veth, in a namespace this test makes), the hub moves it down a layer and its video keeps
-// decoding.
+// decoding. A switch up (the site is given the floor, so the operator sees it big) happens at the
+// keyframe without a freeze: the hub goes on sending the small layer until then.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHub } from '../lib/server.mjs';
@@ -28,7 +29,7 @@ test('simulcast: thumbnails get the small layer, the full picture goes where it 
   let outside;
   let inside;
   try {
-    hub = await startHub({ name: 'simulcast', host: ns.hostIp, extraArgs: ['--media-ip', ns.hostIp] });
+    hub = await startHub({ name: 'simulcast', host: ns.hostIp, extraArgs: ['--media-ip', ns.hostIp, '--log-level', 'debug'] });
     // Cameras are for secure origins only; the hub here is plain http on the link's address.
     const extraArgs = [`--unsafely-treat-insecure-origin-as-secure=${hub.url}`];
     outside = await launchBrowser({ testName: 'simulcast', extraArgs });
@@ -48,6 +49,17 @@ test('simulcast: thumbnails get the small layer, the full picture goes where it 
       45_000, "the operator decodes the site's small layer (320 wide) and the chair's full layer");
     t.diagnostic(`site receives the chair at ${videoOf(full, 'chair').frameWidth}x${videoOf(full, 'chair').frameHeight}; ` +
       `the operator's thumbnail of the site is ${videoOf(wall, 'site').frameWidth}x${videoOf(wall, 'site').frameHeight}`);
+
+    // The floor makes the site a main picture for the operator too: its stream moves up a layer.
+    const small = videoOf(wall, 'site');
+    await operator.evaluate(() => window.dh.giveFloor('ba-dinh'));
+    const up = await waitFor(operator, (s) => videoOf(s, 'site')?.frameWidth === 640, 30_000,
+      "the operator gets the site's full layer once the site holds the floor");
+    const big = videoOf(up, 'site');
+    t.diagnostic(`switch up: ${big.frameWidth}x${big.frameHeight}, freezes ${big.freezeCount - small.freezeCount} ` +
+      `(${(big.totalFreezesDuration - small.totalFreezesDuration).toFixed(3)} s)`);
+    assert.equal(big.freezeCount - small.freezeCount, 0, 'the switch up froze the picture');
+    await operator.evaluate(() => window.dh.takeFloor('ba-dinh'));
 
     // Squeeze the site's downlink under the full layer (Chromium sends the fake camera's 640x480 at
     // about 500 kbit/s) but over the small one (about 220 kbit/s).

@@ -171,8 +171,11 @@ peer *meeting_peers(meeting *m);
 size_t meeting_peer_count(const meeting *m);
 void meeting_add(meeting *m, peer *p);
 void meeting_remove(meeting *m, peer *p);
-/* Sources came or went: every subscriber's set is brought up to date. */
+/* The policy changed (floor, wall): every subscriber's set is brought up to date, O(peers²). */
 void meeting_refresh(meeting *m);
+/* One publisher's tracks changed (it published, unpublished or left): only what others receive of
+ * it can change, so this is O(peers), which keeps 580 sites joining at once linear. */
+void meeting_refresh_publisher(meeting *m, peer *q);
 /* The chair's source of that kind, or 0. */
 uint32_t meeting_program(meeting *m, bool video, codec_id *codec);
 void meeting_free_all(hub *h);
@@ -303,6 +306,8 @@ int peer_subscriber_answer(peer *p, uint32_t revision, const char *sdp, size_t l
                            size_t errcap);
 /* Recomputes what a websocket peer receives and sends an offer when it changed. */
 void peer_update_subscriptions(peer *p);
+/* The same for what p receives of publisher q only. */
+void peer_update_from(peer *p, const peer *q);
 /* WHEP: receive-only offer -> answer text (malloc'd) or NULL with err. */
 char *peer_watch(peer *p, const char *sdp, size_t len, char *err, size_t errcap);
 void peer_rebind_program(peer *p);

@@ -220,7 +220,7 @@ void meeting_remove(meeting *m, peer *p)
     if (m->n_peers == 0)
         meeting_drop(m->h, m);
     else
-        meeting_refresh(m);
+        meeting_refresh_publisher(m, p);
 }
 
 uint32_t meeting_program(meeting *m, bool video, codec_id *codec)
@@ -244,6 +244,23 @@ void meeting_refresh(meeting *m)
     for (peer *p = m->peers; p; p = p->next) {
         if (p->kind == PEER_WS)
             peer_update_subscriptions(p);
+        else if (p->kind == PEER_WHEP)
+            peer_rebind_program(p);
+    }
+}
+
+void meeting_refresh_publisher(meeting *m, peer *q)
+{
+    if (m->h->stopping) return;
+    /* A floor holder's audio competes with the others' for the loudest places: all pairs. */
+    if (q->role == ROLE_SITE && floor_holds(&m->floor, q->site) && m->floor.n_holders > 1) {
+        meeting_refresh(m);
+        return;
+    }
+    recording_sync_sources(m);
+    for (peer *p = m->peers; p; p = p->next) {
+        if (p->kind == PEER_WS)
+            peer_update_from(p, q);
         else if (p->kind == PEER_WHEP)
             peer_rebind_program(p);
     }

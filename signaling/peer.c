@@ -232,7 +232,7 @@ char *peer_publish(peer *p, const char *sdp, size_t len, char *err, size_t errca
     memcpy(p->src, src, sizeof src);
     p->n_tracks = n;
     LOGI("peer", "%s publishes %zu track(s)", p->pid, n);
-    meeting_refresh(p->m);
+    meeting_refresh_publisher(p->m, p);
 out:
     free(offer);
     free(answer);
@@ -243,7 +243,7 @@ void peer_unpublish(peer *p)
 {
     p->n_tracks = 0;
     close_transport(p, &p->pub_t);
-    meeting_refresh(p->m);
+    meeting_refresh_publisher(p->m, p);
 }
 
 uint32_t peer_source_for_mid(const peer *p, const char *mid)
@@ -345,13 +345,15 @@ static bool peer_source_bound(const peer *p, uint32_t source)
     return false;
 }
 
-/* Does the meeting's policy still send `source` to p? */
-static bool wanted(peer *p, uint32_t source)
+/* Does the meeting's policy still send this slot's source to p? The slot's publisher is looked at
+ * directly: a publisher that left the meeting is no longer in it (its m is NULL) when the
+ * refresh that clears its slots runs, and it is freed only after. */
+static bool slot_wanted(const peer *p, const peer_slot *s)
 {
-    for (const peer *q = meeting_peers(p->m); q; q = q->next) {
-        for (size_t i = 0; i < q->n_tracks; i++)
-            if (q->src[i] == source) return policy_forward(p->m, p, q, i);
-    }
+    const peer *q = s->from;
+    if (!q || q->m != p->m) return false;
+    for (size_t t = 0; t < q->n_tracks; t++)
+        if (q->src[t] == s->source) return policy_forward(p->m, p, q, t);
     return false;
 }
 
@@ -369,13 +371,13 @@ static peer_slot *slot_for(peer *p, bool video, codec_id codec)
     return s;
 }
 
-void peer_update_subscriptions(peer *p)
+/* Frees the slots p no longer wants (of publisher `only`, or of all when NULL). */
+static bool drop_unwanted(peer *p, const peer *only)
 {
-    if (p->kind != PEER_WS || !p->m) return;
     bool changed = false;
     for (size_t i = 0; i < p->n_slots; i++) {
         peer_slot *s = &p->slots[i];
-        if (!s->s.active || wanted(p, s->source)) continue;
+        if (!s->s.active || (only && s->from != only) || slot_wanted(p, s)) continue;
         if (s->output) sfu_output_remove(p->h->media, s->output);
         s->output = 0;
         s->source = 0;
@@ -384,38 +386,64 @@ void peer_update_subscriptions(peer *p)
         s->s.active = false;
         changed = true;
     }
-    for (const peer *q = meeting_peers(p->m); q; q = q->next) {
-        if (q == p) continue;
-        for (size_t t = 0; t < q->n_tracks; t++) {
-            if (!q->src[t] || peer_source_bound(p, q->src[t]) || !policy_forward(p->m, p, q, t))
-                continue;
-            const neg_track *tr = &q->tracks[t];
-            peer_slot *s = slot_for(p, tr->video, tr->codec);
-            if (!s) break;
-            s->s.video = tr->video;
-            s->s.active = true;
-            s->s.codec = tr->codec;
-            s->s.pt = negotiate_pt(tr->codec);
-            s->s.rtx_pt = negotiate_rtx_pt(tr->codec);
-            s->s.ssrc = util_random_u32() | 1;
-            s->s.rtx_ssrc = s->s.rtx_pt ? (util_random_u32() | 1) : 0;
-            snprintf(s->s.stream, sizeof s->s.stream, "%s", q->pid);
-            snprintf(s->s.track, sizeof s->s.track, "%s-%s%zu", q->pid, tr->video ? "v" : "a", t);
-            s->source = q->src[t];
-            s->bound = 0;
-            s->layer = -1;
-            s->cap = NEG_MAX_LAYERS;
-            s->from = q;
-            s->output = 0;
-            changed = true;
-        }
+    return changed;
+}
+
+/* Gives p a slot for each of q's tracks the policy sends it and it does not have yet. */
+static bool add_from(peer *p, const peer *q)
+{
+    bool changed = false;
+    for (size_t t = 0; t < q->n_tracks; t++) {
+        if (!q->src[t] || !policy_forward(p->m, p, q, t) || peer_source_bound(p, q->src[t]))
+            continue;
+        const neg_track *tr = &q->tracks[t];
+        peer_slot *s = slot_for(p, tr->video, tr->codec);
+        if (!s) break;
+        s->s.video = tr->video;
+        s->s.active = true;
+        s->s.codec = tr->codec;
+        s->s.pt = negotiate_pt(tr->codec);
+        s->s.rtx_pt = negotiate_rtx_pt(tr->codec);
+        s->s.ssrc = util_random_u32() | 1;
+        s->s.rtx_ssrc = s->s.rtx_pt ? (util_random_u32() | 1) : 0;
+        snprintf(s->s.stream, sizeof s->s.stream, "%s", q->pid);
+        snprintf(s->s.track, sizeof s->s.track, "%s-%s%zu", q->pid, tr->video ? "v" : "a", t);
+        s->source = q->src[t];
+        s->bound = 0;
+        s->layer = -1;
+        s->cap = NEG_MAX_LAYERS;
+        s->from = q;
+        s->output = 0;
+        changed = true;
     }
+    return changed;
+}
+
+static void subscriptions_done(peer *p, bool changed)
+{
     peer_choose_layers(p, util_now_us()); /* the floor or the wall page may change a wish */
     if (!changed) return;
     if (p->revision == p->answered)
         send_offer(p);
     else
         p->dirty = true;
+}
+
+void peer_update_subscriptions(peer *p)
+{
+    if (p->kind != PEER_WS || !p->m) return;
+    bool changed = drop_unwanted(p, NULL);
+    for (const peer *q = meeting_peers(p->m); q; q = q->next)
+        if (q != p) changed |= add_from(p, q);
+    subscriptions_done(p, changed);
+}
+
+void peer_update_from(peer *p, const peer *q)
+{
+    if (p->kind != PEER_WS || !p->m || p == q) return;
+    bool changed = drop_unwanted(p, q);
+    if (q->m == p->m) changed |= add_from(p, q);
+    subscriptions_done(p, changed);
 }
 
 /* The media plane's side of one m-section the peer receives. */

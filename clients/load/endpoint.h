@@ -15,7 +15,14 @@
 #include "seq_track.h"
 #include "signal.h"
 
-#define ENDPOINT_MAX_TRACKS 16
+/* Streams one endpoint receives: an operator's wall is 48 thumbnails, plus the chair, the floor and
+ * their audio, within the hub's 64 sections (SDP_MAX_MEDIA), and room for retransmission streams.
+ */
+#define ENDPOINT_MAX_TRACKS 80
+#define ENDPOINT_MAX_LAYERS OFFER_MAX_LAYERS
+
+typedef enum { EP_CHAIR = 0, EP_OPERATOR, EP_SITE, EP_ROLES } endpoint_role;
+const char *endpoint_role_name(endpoint_role r);
 
 /* The phases of a run, as the endpoints see them. Counting restarts when STEADY begins and stops
  * when it ends, so every figure is the steady window's. */
@@ -36,18 +43,38 @@ typedef struct endpoint_cfg {
     const char *label; /* "chair", "load-0001", ...: the report's row name */
     const char *token;
     const char *name;
-    const media_file *audio, *video; /* what it publishes; NULL: nothing */
-    unsigned wall_page;              /* operators: the wall page to watch (+1; 0 = none) */
+    endpoint_role role;
+    uint16_t number;         /* its number in the tags of what it publishes (latency_tag.h) */
+    const media_file *audio; /* what it publishes; NULL: no audio */
+    /* Its video, one file per simulcast layer, lowest first: 0 = none, 1 = one plain stream,
+     * 2 or more = simulcast. */
+    const media_file *video[ENDPOINT_MAX_LAYERS];
+    unsigned n_video;
+    unsigned wall_page; /* operators: the wall page to watch (+1; 0 = none) */
+    bool record;        /* starts the meeting's recording once joined (the chair) */
+    bool floor;         /* a site the chair gives the floor to (for the report) */
 } endpoint_cfg;
 
 typedef struct endpoint_track {
     seq_track seq;
     bool video;
     uint64_t bytes;
+    /* Which publisher and layer its packets came from (the tags): the hub may switch layers on
+     * one SSRC. A packet too short for a tag counts for the layer of the tag before it. */
+    uint16_t origin; /* 0: no tag seen yet */
+    uint8_t layer;
+    uint64_t layer_packets[ENDPOINT_MAX_LAYERS], layer_bytes[ENDPOINT_MAX_LAYERS];
 } endpoint_track;
+
+/* The recording the endpoint asked for (cfg.record). */
+typedef enum { REC_NONE = 0, REC_ASKED, REC_CONFIRMED, REC_REFUSED, REC_UNSUPPORTED } rec_state;
 
 typedef struct endpoint_result {
     const char *label;
+    endpoint_role role;
+    uint16_t number;
+    unsigned n_video; /* layers it publishes */
+    bool floor;
     const char *error; /* NULL when it never failed */
     uint64_t start_us, open_us, joined_us, first_media_us, first_video_us; /* 0: never */
     uint64_t packets, bytes, lost, expected;
@@ -57,6 +84,8 @@ typedef struct endpoint_result {
     const endpoint_track *tracks;
     uint64_t sent_packets;
     uint64_t srtp_errors;
+    rec_state recording;
+    const char *recording_info; /* the hub's recording id, or why it refused */
 } endpoint_result;
 
 typedef struct endpoint endpoint;

@@ -35,8 +35,19 @@ typedef struct options {
     bool per_endpoint;
 } options;
 
+/* The media files, each loaded once and shared by every sender that replays it. */
+#define MAX_MEDIA (1 + 2 * SCENARIO_MAX_LAYERS)
+typedef struct media_set {
+    size_t n;
+    struct {
+        char name[SCENARIO_NAME_MAX];
+        media_file *m;
+    } files[MAX_MEDIA];
+} media_set;
+
 typedef struct run {
     options opt;
+    media_set media;
     load_scenario sc;
     struct ev_loop *loop;
     load_phase phase;
@@ -157,34 +168,47 @@ static void on_control(struct ev_loop *loop, ev_timer *w, int revents)
         end_steady(r, now);
 }
 
-static media_file *load_media(const run *r, const char *name, codec_id codec)
+static media_file *load_media(run *r, const char *name, codec_id codec)
 {
+    media_set *ms = &r->media;
+    for (size_t i = 0; i < ms->n; i++)
+        if (strcmp(ms->files[i].name, name) == 0) return ms->files[i].m;
     char path[1024], err[300];
     snprintf(path, sizeof path, "%s/%s", r->opt.media_dir, name);
     media_file *m = media_file_load(path, codec, err, sizeof err);
-    if (!m)
+    if (!m) {
         fprintf(stderr, "dienhong-load: %s (make media files with clients/load/media.sh)\n", err);
+        return NULL;
+    }
+    if (ms->n == MAX_MEDIA) { /* cannot happen: the scenario names at most MAX_MEDIA files */
+        media_file_free(m);
+        return NULL;
+    }
+    snprintf(ms->files[ms->n].name, SCENARIO_NAME_MAX, "%s", name);
+    ms->files[ms->n++].m = m;
     return m;
 }
 
-static int add_endpoint(run *r, const endpoint_env *env, const char *role, const char *site,
-                        const char *label, const char *name, const media_file *audio,
-                        const media_file *video, unsigned wall_page)
+/* A publisher's layers, lowest first; 0, or -1 when a file cannot be loaded. */
+static int load_layers_media(run *r, const load_layers *l, const media_file **out)
+{
+    for (unsigned i = 0; i < l->n; i++)
+        if (!(out[i] = load_media(r, l->file[i], CODEC_VP8))) return -1;
+    return 0;
+}
+
+static int add_endpoint(run *r, const endpoint_env *env, const char *site, endpoint_cfg *cfg)
 {
     char token[TOKEN_MAX] = "", err[300];
     if (r->opt.backend == &sig_dienhong &&
-        token_mint(r->opt.dienhong, r->opt.data, r->sc.meeting, role, site, token, sizeof token,
-                   err, sizeof err) != 0) {
+        token_mint(r->opt.dienhong, r->opt.data, r->sc.meeting, endpoint_role_name(cfg->role), site,
+                   token, sizeof token, err, sizeof err) != 0) {
         fprintf(stderr, "dienhong-load: %s\n", err);
         return -1;
     }
-    endpoint_cfg cfg = {.label = label,
-                        .token = token,
-                        .name = name,
-                        .audio = audio,
-                        .video = video,
-                        .wall_page = wall_page};
-    endpoint *e = endpoint_new(env, &cfg);
+    cfg->token = token;
+    cfg->number = (uint16_t)(r->n_eps + 1); /* its index + 1: the report finds it from a tag */
+    endpoint *e = endpoint_new(env, cfg);
     if (!e) return -1;
     r->eps[r->n_eps++] = e;
     return 0;
@@ -325,11 +349,6 @@ static int parse_args(run *r, int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (r->sc.simulcast > 1) {
-        fprintf(stderr, "dienhong-load: simulcast publishing is not built yet (the hub does not "
-                        "forward simulcast either); use simulcast = 1\n");
-        return 2;
-    }
     return 0;
 }
 
@@ -351,11 +370,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "dienhong-load: libsrtp init failed\n");
         return 1;
     }
-    media_file *audio = load_media(&r, r.sc.audio, CODEC_OPUS);
-    media_file *chair_video = load_media(&r, r.sc.chair_video, CODEC_VP8);
-    media_file *site_video =
-        r.sc.sites_publish && r.sc.sites_video ? load_media(&r, r.sc.site_video, CODEC_VP8) : NULL;
-    if (!audio || !chair_video || (r.sc.sites_publish && r.sc.sites_video && !site_video)) return 1;
+    const media_file *audio = load_media(&r, r.sc.audio, CODEC_OPUS);
+    const media_file *chair_video[SCENARIO_MAX_LAYERS], *site_video[SCENARIO_MAX_LAYERS];
+    bool site_publishes_video = r.sc.sites_publish && r.sc.sites_video;
+    if (!audio || load_layers_media(&r, &r.sc.chair_video, chair_video) != 0 ||
+        (site_publishes_video && load_layers_media(&r, &r.sc.site_video, site_video) != 0))
+        return 1;
 
     r.loop = ev_loop_new(EVBACKEND_EPOLL);
     dtls_cert *cert = dtls_cert_new();
@@ -381,22 +401,32 @@ int main(int argc, char **argv)
         fprintf(stderr, "dienhong-load: minting %zu tokens with %s\n", total, r.opt.dienhong);
     if (r.sc.chair) {
         r.chair = r.n_eps;
-        if (add_endpoint(&r, &env, "chair", NULL, "chair", "Load chair", audio, chair_video, 0))
-            return 1;
+        endpoint_cfg c = {.label = "chair",
+                          .name = "Load chair",
+                          .role = EP_CHAIR,
+                          .audio = audio,
+                          .n_video = r.sc.chair_video.n,
+                          .record = r.sc.record};
+        memcpy(c.video, chair_video, r.sc.chair_video.n * sizeof c.video[0]);
+        if (add_endpoint(&r, &env, NULL, &c)) return 1;
     }
     for (unsigned i = 0; i < r.sc.operators; i++) {
         char label[32];
         snprintf(label, sizeof label, "operator-%u", i + 1);
-        if (add_endpoint(&r, &env, "operator", NULL, label, label, NULL, NULL, 1)) return 1;
+        endpoint_cfg c = {.label = label, .name = label, .role = EP_OPERATOR, .wall_page = 1};
+        if (add_endpoint(&r, &env, NULL, &c)) return 1;
     }
     for (unsigned i = 0; i < r.sc.sites; i++) {
         char code[32], name[64];
         snprintf(code, sizeof code, "load-%04u", i + 1);
         snprintf(name, sizeof name, "Load site %04u", i + 1);
-        bool pub = r.sc.sites_publish;
-        if (add_endpoint(&r, &env, "site", code, code, name, pub && r.sc.sites_audio ? audio : NULL,
-                         pub && r.sc.sites_video ? site_video : NULL, 0))
-            return 1;
+        endpoint_cfg c = {.label = code, .name = name, .role = EP_SITE, .floor = i < r.sc.floor};
+        if (r.sc.sites_publish && r.sc.sites_audio) c.audio = audio;
+        if (site_publishes_video) {
+            c.n_video = r.sc.site_video.n;
+            memcpy(c.video, site_video, r.sc.site_video.n * sizeof c.video[0]);
+        }
+        if (add_endpoint(&r, &env, code, &c)) return 1;
     }
     fprintf(stderr, "dienhong-load: %s, %zu endpoints against %s (%s)\n", r.sc.name, r.n_eps,
             r.opt.url, r.opt.backend->name);
@@ -428,8 +458,7 @@ int main(int argc, char **argv)
     ev_loop_destroy(r.loop);
     free(scratch);
     dtls_cert_free(cert);
-    media_file_free(audio);
-    media_file_free(chair_video);
-    media_file_free(site_video);
+    for (size_t i = 0; i < r.media.n; i++)
+        media_file_free(r.media.files[i].m);
     return 0;
 }

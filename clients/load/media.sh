@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Makes the media files dienhong-load replays (RFC 4571-framed RTP, see media_file.h) with
-# GStreamer: VP8 at 640x360 30 fps ~800 kbit/s (a chair / the fan-out publisher), VP8 at
-# 320x180 15 fps ~250 kbit/s (a site's thumbnail), Opus 20 ms ~32 kbit/s. The zone plate moves
-# every frame, so the encoder spends the bitrate a camera would. Usage: media.sh OUT_DIR
+# GStreamer: VP8 at 640x360 30 fps ~800 kbit/s (the fan-out publisher), VP8 at 320x180 15 fps
+# ~250 kbit/s (a site's top simulcast layer, or its one stream), VP8 at 160x90 15 fps ~100 kbit/s
+# (a site's and the chair's lowest layer: a wall thumbnail), VP8 at 960x540 30 fps ~1.2 Mbit/s
+# (the chair's top layer in W-580), Opus 20 ms ~32 kbit/s. The zone plate moves every frame, so
+# the encoder spends the bitrate a camera would. Each file is made once (an existing one is
+# kept); the 540p one is 5 s rather than 10 to halve its encoding time (about 2 s here), as files
+# loop anyway. Usage: media.sh OUT_DIR
 set -euo pipefail
 out=${1:?usage: media.sh OUT_DIR}
 mkdir -p "$out"
@@ -17,6 +21,8 @@ video() { # name width height fps bitrate frames
 }
 video vp8-360p.rtp 640 360 30 800000 300
 video vp8-180p.rtp 320 180 15 250000 150
+video vp8-90p.rtp 160 90 15 100000 150
+video vp8-540p.rtp 960 540 30 1200000 150
 if [[ ! -s $out/opus.rtp ]]; then
   "$gst" -q audiotestsrc num-buffers=500 samplesperbuffer=960 wave=ticks \
     ! audio/x-raw,rate=48000,channels=2 ! opusenc bitrate=32000 frame-size=20 \

@@ -42,30 +42,55 @@ static void put_session(text *t, const offer_local *l)
         (unsigned long long)l->session_id);
 }
 
-int offer_publish(char *out, size_t cap, const offer_local *l, uint32_t audio_ssrc,
-                  uint32_t video_ssrc)
+const char *offer_rid(unsigned n_layers, unsigned layer)
+{
+    static const char *const rids[] = {"q", "h", "f"};
+    if (n_layers < 1 || n_layers > OFFER_MAX_LAYERS || layer >= n_layers) return NULL;
+    return rids[OFFER_MAX_LAYERS - n_layers + layer];
+}
+
+int offer_publish(char *out, size_t cap, const offer_local *l, const offer_media *media)
 {
     text t = {.buf = out, .cap = cap};
-    if (!audio_ssrc && !video_ssrc) return -1;
+    bool simulcast = media->n_layers >= 2;
+    bool audio = media->audio_ssrc != 0, video = media->video_ssrc != 0 || simulcast;
+    if ((!audio && !video) || media->n_layers > OFFER_MAX_LAYERS) return -1;
     put_session(&t, l);
-    put(&t, "a=group:BUNDLE%s%s\r\na=msid-semantic: WMS load\r\n", audio_ssrc ? " 0" : "",
-        video_ssrc ? " 1" : "");
-    if (audio_ssrc) {
+    put(&t, "a=group:BUNDLE%s%s\r\na=msid-semantic: WMS load\r\n", audio ? " " OFFER_MID_AUDIO : "",
+        video ? " " OFFER_MID_VIDEO : "");
+    if (audio) {
         put(&t, "m=audio 9 UDP/TLS/RTP/SAVPF %d\r\n", OFFER_PT_OPUS);
         put_transport(&t, l, "actpass", true);
-        put(&t, "a=mid:0\r\na=sendonly\r\na=msid:load a0\r\na=rtcp-mux\r\n");
+        put(&t, "a=mid:" OFFER_MID_AUDIO "\r\na=sendonly\r\na=msid:load a0\r\na=rtcp-mux\r\n");
         put(&t, "a=rtpmap:%d opus/48000/2\r\na=fmtp:%d minptime=10;useinbandfec=1\r\n",
             OFFER_PT_OPUS, OFFER_PT_OPUS);
-        put(&t, "a=ssrc:%u cname:load\r\n", audio_ssrc);
+        put(&t, "a=ssrc:%u cname:load\r\n", media->audio_ssrc);
     }
-    if (video_ssrc) {
+    if (video) {
         put(&t, "m=video 9 UDP/TLS/RTP/SAVPF %d\r\n", OFFER_PT_VP8);
-        put_transport(&t, l, "actpass", !audio_ssrc);
-        put(&t, "a=mid:1\r\na=sendonly\r\na=msid:load v0\r\na=rtcp-mux\r\na=rtcp-rsize\r\n");
+        put_transport(&t, l, "actpass", !audio);
+        put(&t, "a=mid:" OFFER_MID_VIDEO "\r\n");
+        if (simulcast)
+            put(&t,
+                "a=extmap:%d urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+                "a=extmap:%d urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n",
+                OFFER_EXT_MID, OFFER_EXT_RID);
+        put(&t, "a=sendonly\r\na=msid:load v0\r\na=rtcp-mux\r\na=rtcp-rsize\r\n");
         put(&t, "a=rtpmap:%d VP8/90000\r\n", OFFER_PT_VP8);
         put(&t, "a=rtcp-fb:%d nack\r\na=rtcp-fb:%d nack pli\r\na=rtcp-fb:%d ccm fir\r\n",
             OFFER_PT_VP8, OFFER_PT_VP8, OFFER_PT_VP8);
-        put(&t, "a=ssrc:%u cname:load\r\n", video_ssrc);
+        if (!simulcast) {
+            put(&t, "a=ssrc:%u cname:load\r\n", media->video_ssrc);
+        } else {
+            /* As Chrome: the layers by RID alone, lowest first (the order the hub reads as low
+             * to high), and no a=ssrc: their SSRCs show up in the packets. */
+            for (unsigned i = 0; i < media->n_layers; i++)
+                put(&t, "a=rid:%s send\r\n", offer_rid(media->n_layers, i));
+            put(&t, "a=simulcast:send ");
+            for (unsigned i = 0; i < media->n_layers; i++)
+                put(&t, "%s%s", i ? ";" : "", offer_rid(media->n_layers, i));
+            put(&t, "\r\n");
+        }
     }
     return t.overflow ? -1 : (int)t.len;
 }

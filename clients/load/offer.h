@@ -15,6 +15,12 @@
 
 #define OFFER_PT_OPUS 111
 #define OFFER_PT_VP8 96
+/* Header extension ids of a simulcast video section, Chrome's numbers. */
+#define OFFER_EXT_MID 4
+#define OFFER_EXT_RID 10
+#define OFFER_MID_AUDIO "0"
+#define OFFER_MID_VIDEO "1"
+#define OFFER_MAX_LAYERS 3
 
 /* What we say about ourselves in every description. */
 typedef struct offer_local {
@@ -26,10 +32,22 @@ typedef struct offer_local {
     uint64_t session_id;
 } offer_local;
 
-/* Writes a send-only offer of Opus (audio_ssrc != 0) and/or VP8 (video_ssrc != 0), Chrome's
- * layout: mids "0" and "1" in that order. Returns the length, -1 when cap is too small. */
-int offer_publish(char *out, size_t cap, const offer_local *l, uint32_t audio_ssrc,
-                  uint32_t video_ssrc);
+/* What a publisher sends. */
+typedef struct offer_media {
+    uint32_t audio_ssrc; /* 0: no audio */
+    uint32_t video_ssrc; /* one VP8 stream (n_layers 0 or 1); 0 with no layers: no video */
+    /* Simulcast when 2 or more: one VP8 stream per layer, lowest first, each named by its RID in
+     * the MID/RID header extensions of its packets; the SDP names no SSRC for them. */
+    unsigned n_layers;
+} offer_media;
+
+/* The RIDs of a publisher of n layers, lowest first, as the web client names them (q, h, f; a
+ * two-layer sender is h, f): NULL past the last. */
+const char *offer_rid(unsigned n_layers, unsigned layer);
+
+/* Writes a send-only offer of Opus and/or VP8, Chrome's layout: mids "0" and "1" in that order.
+ * Returns the length, -1 when cap is too small or there is nothing to send. */
+int offer_publish(char *out, size_t cap, const offer_local *l, const offer_media *media);
 
 /* The hub's transport parameters and the candidate to send checks to. */
 typedef struct offer_remote {

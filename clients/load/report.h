@@ -1,6 +1,10 @@
 /* The figures of a run (BENCH.md): per receiving endpoint, packets, loss from sequence ranges,
  * one-way latency p50/p99, join time; the totals; and the hub's CPU per forwarded packet when
- * its pid was given. Printed as a table and written as JSON. */
+ * its pid was given. Printed as a table and written as JSON.
+ *
+ * With simulcast, also which layer each receiver got from whom (the tags, latency_tag.h): per
+ * receiving role (chair, operator, site) and kind of publisher (the chair, a site holding the
+ * floor, any other site), the share of video packets per layer. */
 #ifndef DH_LOAD_REPORT_H
 #define DH_LOAD_REPORT_H
 
@@ -32,6 +36,19 @@ typedef struct report_totals {
     double hub_us_per_pkt;                          /* 0 when not measured */
     double pkts_per_s;
 } report_totals;
+
+/* Publishers as the layer figures group them. */
+typedef enum { PUB_CHAIR = 0, PUB_FLOOR, PUB_SITE, PUB_KINDS } report_pub_kind;
+
+/* What receivers of one role got from publishers of one kind, over the window. */
+typedef struct report_layers {
+    uint32_t receivers; /* receivers that got video from such publishers */
+    unsigned n_layers;  /* the most layers one of those publishers sends */
+    uint64_t packets[ENDPOINT_MAX_LAYERS], bytes[ENDPOINT_MAX_LAYERS];
+} report_layers;
+
+/* Fills layers[receiver role][publisher kind]. */
+void report_layers_get(const report_run *r, report_layers layers[EP_ROLES][PUB_KINDS]);
 
 /* Computes the totals; `latency` receives every receiver's histogram merged. */
 void report_totals_get(const report_run *r, report_totals *t, latency_hist *latency);

@@ -14,16 +14,16 @@ void load_scenario_defaults(load_scenario *s)
     s->chair = true;
     s->sites_audio = true;
     s->sites_video = true;
-    snprintf(s->chair_video, sizeof s->chair_video, "vp8-360p.rtp");
-    snprintf(s->site_video, sizeof s->site_video, "vp8-180p.rtp");
+    s->chair_video.n = s->site_video.n = 1;
+    snprintf(s->chair_video.file[0], SCENARIO_NAME_MAX, "vp8-360p.rtp");
+    snprintf(s->site_video.file[0], SCENARIO_NAME_MAX, "vp8-180p.rtp");
     snprintf(s->audio, sizeof s->audio, "opus.rtp");
     s->join_rate = 50;
     s->warmup_s = 5;
     s->duration_s = 20;
-    s->simulcast = 1;
 }
 
-typedef enum { K_UINT, K_BOOL, K_NAME, K_FILE } key_kind;
+typedef enum { K_UINT, K_BOOL, K_NAME, K_FILE, K_LAYERS } key_kind;
 
 typedef struct key_def {
     const char *key;
@@ -43,13 +43,21 @@ static const key_def keys[] = {
     {"sites_video", K_BOOL, OFF(sites_video), 0, 0},
     {"floor", K_UINT, OFF(floor), 0, 16},
     {"operators", K_UINT, OFF(operators), 0, 16},
-    {"chair_video", K_FILE, OFF(chair_video), 0, 0},
-    {"site_video", K_FILE, OFF(site_video), 0, 0},
+    {"chair_video", K_LAYERS, OFF(chair_video), 0, 0},
+    {"site_video", K_LAYERS, OFF(site_video), 0, 0},
     {"audio", K_FILE, OFF(audio), 0, 0},
     {"join_rate", K_UINT, OFF(join_rate), 0, 100000},
     {"warmup", K_UINT, OFF(warmup_s), 0, 3600},
     {"duration", K_UINT, OFF(duration_s), 1, 86400},
-    {"simulcast", K_UINT, OFF(simulcast), 1, 3},
+    {"record", K_BOOL, OFF(record), 0, 0},
+};
+
+/* Keys that once existed: an old scenario file says what replaced them instead of "unknown". */
+static const struct {
+    const char *key, *why;
+} retired[] = {
+    {"simulcast", "'simulcast' is gone: list one media file per layer in chair_video or "
+                  "site_video, lowest first (e.g. vp8-90p.rtp,vp8-180p.rtp)"},
 };
 
 static int fail(char *err, size_t cap, const char *fmt, const char *a, const char *b)
@@ -97,6 +105,30 @@ static bool safe_name(const char *v, bool is_file)
     return true;
 }
 
+/* "a.rtp, b.rtp,c.rtp": 1..SCENARIO_MAX_LAYERS safe file names; *out changes only on success. */
+static int parse_layers(const char *v, load_layers *out)
+{
+    load_layers l = {0};
+    const char *p = v;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        if (!end) end = p + strlen(p);
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        size_t n = (size_t)(end - p);
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (l.n == SCENARIO_MAX_LAYERS || n == 0 || n >= SCENARIO_NAME_MAX) return -1;
+        memcpy(l.file[l.n], p, n);
+        l.file[l.n][n] = '\0';
+        if (!safe_name(l.file[l.n++], true)) return -1;
+        if (!*end) break;
+        p = end + 1;
+    }
+    *out = l;
+    return 0;
+}
+
 static const key_def *find_key(const char *key)
 {
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -108,6 +140,8 @@ int load_scenario_set(load_scenario *s, const char *key, const char *value, char
                       size_t errcap)
 {
     const key_def *k = find_key(key);
+    for (size_t i = 0; !k && i < sizeof retired / sizeof retired[0]; i++)
+        if (strcmp(retired[i].key, key) == 0) return fail(err, errcap, "%s%s", retired[i].why, "");
     if (!k) return fail(err, errcap, "unknown key '%s'%s", key, "");
     char *field = (char *)s + k->off;
     switch (k->kind) {
@@ -128,6 +162,12 @@ int load_scenario_set(load_scenario *s, const char *key, const char *value, char
             return fail(err, errcap, "bad value for '%s'%s", key,
                         " (1-63 letters, digits, '.', '-', '_')");
         snprintf(field, SCENARIO_NAME_MAX, "%s", value);
+        return 0;
+    case K_LAYERS:
+        if (parse_layers(value, (load_layers *)(void *)field) != 0)
+            return fail(err, errcap, "bad value for '%s'%s", key,
+                        " (1-3 media files separated by ',', lowest layer first; each 1-63 "
+                        "letters, digits, '.', '-', '_')");
         return 0;
     }
     return -1;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "hdrext.h"
 #include "latency_tag.h"
 #include "sfu/base/util.h"
 #include "sfu/proto/rtcp.h"
@@ -15,6 +16,10 @@ struct sender {
     peer *p;
     uint8_t pt;
     uint32_t ssrc;
+    uint16_t origin;
+    uint8_t layer;
+    uint8_t ext[HDREXT_MAX];
+    size_t ext_len;
     ev_timer timer;
     bool started;
     size_t next;      /* the frame to send next */
@@ -27,15 +32,20 @@ struct sender {
     sender_counters stats;
 };
 
-sender *sender_new(struct ev_loop *loop, const media_file *m, peer *p, uint8_t pt, uint32_t ssrc)
+sender *sender_new(struct ev_loop *loop, const sender_cfg *cfg)
 {
+    if (cfg->ext_len > HDREXT_MAX || (cfg->ext_len & 3) || (cfg->ext_len && !cfg->ext)) return NULL;
     sender *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->loop = loop;
-    s->m = m;
-    s->p = p;
-    s->pt = pt;
-    s->ssrc = ssrc;
+    s->m = cfg->m;
+    s->p = cfg->p;
+    s->pt = cfg->pt;
+    s->ssrc = cfg->ssrc;
+    s->origin = cfg->origin;
+    s->layer = cfg->layer;
+    if (cfg->ext_len) memcpy(s->ext, cfg->ext, cfg->ext_len);
+    s->ext_len = cfg->ext_len;
     s->seq = (uint16_t)util_random_u32();
     s->ts_base = util_random_u32();
     s->timer.data = s;
@@ -81,12 +91,15 @@ static void send_frame(sender *s, size_t fi, uint64_t due)
                             .has_padding = v.has_padding,
                             .seq = s->seq++,
                             .ts = ts,
-                            .ssrc = s->ssrc};
+                            .ssrc = s->ssrc,
+                            .ext_body = s->ext_len ? s->ext : NULL,
+                            .ext_len = s->ext_len};
         size_t hn = rtp_write_header(buf, sizeof buf, &h);
         size_t body = len - v.header_len; /* payload and padding as recorded */
         if (!hn || hn + body > MEDIA_MAX_PACKET) continue;
         memcpy(buf + hn, src + v.header_len, body);
-        latency_tag_write(buf + hn, v.payload_len, util_now_us());
+        latency_tag tag = {.sent_us = util_now_us(), .origin = s->origin, .layer = s->layer};
+        latency_tag_write(buf + hn, v.payload_len, &tag);
         if (peer_send_rtp(s->p, buf, hn + body) == 0) {
             s->stats.packets++;
             s->stats.bytes += hn + body;

@@ -1,7 +1,11 @@
 /* Replays one media file as one outgoing RTP stream at real-time pace, looping: SSRC, sequence
  * numbers and timestamps are our own (timestamps follow the wall clock, so a jump to a keyframe
- * or a late timer never makes time go back), and every packet carries its send time so that a
- * subscriber in this process measures one-way latency (latency_tag.h).
+ * or a late timer never makes time go back), and every packet carries its send time, its
+ * publisher and its layer so that a subscriber in this process measures one-way latency and sees
+ * which layer the hub chose for it (latency_tag.h).
+ *
+ * A simulcast publisher runs one sender per layer, each with its own SSRC and a header extension
+ * (hdrext.h: MID and RID) in every packet, which is how the hub tells the layers apart.
  *
  * A keyframe request (PLI/FIR from the hub, on a new subscriber) makes the next frame sent the
  * file's next keyframe, as an encoder would answer with a fresh picture. */
@@ -16,7 +20,19 @@
 
 typedef struct sender sender;
 
-sender *sender_new(struct ev_loop *loop, const media_file *m, peer *p, uint8_t pt, uint32_t ssrc);
+typedef struct sender_cfg {
+    const media_file *m; /* shared, outlives the sender */
+    peer *p;
+    uint8_t pt;
+    uint32_t ssrc;
+    uint16_t origin;    /* the publisher's number, for the tag */
+    uint8_t layer;      /* the simulcast layer, 0 = lowest (0 for plain streams) */
+    const uint8_t *ext; /* a header extension body for every packet (copied), NULL for none */
+    size_t ext_len;     /* a multiple of 4, at most HDREXT_MAX */
+} sender_cfg;
+
+/* NULL when out of memory or the extension body is malformed. */
+sender *sender_new(struct ev_loop *loop, const sender_cfg *cfg);
 void sender_free(sender *s);
 
 /* Starts sending now (the peer is ready); idempotent. */

@@ -24,6 +24,8 @@ typedef struct sig_events {
     /* The server took our answer: only now does it know our fingerprint, so DTLS may start. */
     void (*answered)(void *user, int64_t revision);
     void (*failed)(void *user, const char *why);
+    /* The reply to record(): the recording's id, or NULL and why the server refused. */
+    void (*recording)(void *user, const char *id, const char *refused);
 } sig_events;
 
 typedef struct sig_join {
@@ -32,6 +34,9 @@ typedef struct sig_join {
     const char *name;     /* display name */
     const char *meeting;  /* the scenario's meeting (Janus: names the VideoRoom room) */
     struct ev_loop *loop; /* for a backend's own timers (Janus keepalives) */
+    /* A wall watcher (an operator): wants the lowest simulcast layer. dienhong's hub decides that
+     * itself from the role; Janus is asked for substream 0. */
+    bool thumbnails;
 } sig_join;
 
 typedef struct sig_backend {
@@ -41,6 +46,8 @@ typedef struct sig_backend {
     void (*answer)(sig_session *s, int64_t revision, const char *answer_sdp);
     void (*floor_give)(sig_session *s, const char *site);
     void (*wall)(sig_session *s, unsigned page);
+    /* Starts the meeting's recording; NULL where the backend has no such request. */
+    void (*record)(sig_session *s);
     void (*close)(sig_session *s);
 } sig_backend;
 

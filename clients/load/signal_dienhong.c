@@ -11,7 +11,7 @@
 #define TAG "sig"
 #define MAX_PENDING 16
 
-typedef enum { REQ_JOIN = 1, REQ_PUBLISH, REQ_ANSWER, REQ_OTHER } req_kind;
+typedef enum { REQ_JOIN = 1, REQ_PUBLISH, REQ_ANSWER, REQ_RECORD, REQ_OTHER } req_kind;
 
 struct sig_session {
     ws_link *link;
@@ -87,6 +87,8 @@ static void on_reply(sig_session *s, json_t *msg)
                  or_else(json_string_value(json_object_get(err, "message")), ""));
         if (kind == REQ_JOIN || kind == REQ_PUBLISH || kind == REQ_ANSWER)
             fail(s, why);
+        else if (kind == REQ_RECORD && s->ev.recording)
+            s->ev.recording(s->user, NULL, why);
         else
             LOGW(TAG, "request refused: %s", why);
         return;
@@ -102,6 +104,9 @@ static void on_reply(sig_session *s, json_t *msg)
             s->ev.published(s->user, sdp);
     } else if (kind == REQ_ANSWER) {
         if (s->ev.answered) s->ev.answered(s->user, revision);
+    } else if (kind == REQ_RECORD && s->ev.recording) {
+        const char *rec = json_string_value(json_object_get(result, "recording"));
+        s->ev.recording(s->user, rec ? rec : "?", NULL);
     }
 }
 
@@ -196,6 +201,11 @@ static void dh_wall(sig_session *s, unsigned page)
     if (s->link) request(s, REQ_OTHER, 0, "wall", json_pack("{s:i}", "page", (int)page));
 }
 
+static void dh_record(sig_session *s)
+{
+    if (s->link) request(s, REQ_RECORD, 0, "recording_start", json_object());
+}
+
 static void dh_close(sig_session *s)
 {
     if (!s) return;
@@ -212,5 +222,6 @@ const sig_backend sig_dienhong = {
     .answer = dh_answer,
     .floor_give = dh_floor_give,
     .wall = dh_wall,
+    .record = dh_record,
     .close = dh_close,
 };

@@ -44,8 +44,9 @@ struct sig_session {
     ev_timer keepalive, retry;
     char *name;
     uint64_t room, session, handle;
-    char *offer;    /* ours, sent once joined as a publisher */
-    bool publisher; /* publish() was called */
+    char *offer;     /* ours, sent once joined as a publisher */
+    bool publisher;  /* publish() was called */
+    bool thumbnails; /* a wall watcher: substream 0 of every feed */
     unsigned list_tries;
     int64_t revision; /* of the latest offer Janus made us */
     uint64_t next_txn;
@@ -139,6 +140,9 @@ static void join_publisher(sig_session *s)
 static void send_offer(sig_session *s)
 {
     json_t *jsep = json_pack("{s:s, s:s, s:b}", "type", "offer", "sdp", s->offer, "trickle", 0);
+    /* Janus reads simulcast RIDs as high to low unless told; ours are lowest first (offer.h). */
+    if (jsep && strstr(s->offer, "a=simulcast:"))
+        json_object_set_new(jsep, "rid_order", json_string("lmh"));
     send_plugin(s, T_PUBLISH, json_pack("{s:s}", "request", "publish"), jsep);
     free(s->offer);
     s->offer = NULL;
@@ -162,8 +166,13 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 static void subscribe(sig_session *s, const janus_msg *m)
 {
     json_t *streams = json_array();
-    for (uint32_t i = 0; i < m->n_feeds; i++)
-        json_array_append_new(streams, json_pack("{s:I}", "feed", (json_int_t)m->feeds[i]));
+    for (uint32_t i = 0; i < m->n_feeds; i++) {
+        json_t *st = json_pack("{s:I}", "feed", (json_int_t)m->feeds[i]);
+        /* Janus's default target is the top substream; a wall wants the lowest (a publisher
+         * without simulcast ignores it). */
+        if (st && s->thumbnails) json_object_set_new(st, "substream", json_integer(0));
+        json_array_append_new(streams, st);
+    }
     send_plugin(s, T_OTHER,
                 json_pack("{s:s, s:s, s:I, s:o}", "request", "join", "ptype", "subscriber", "room",
                           (json_int_t)s->room, "streams", streams),
@@ -346,6 +355,7 @@ static sig_session *jn_open(ws_hub *ws, const sig_join *join, const sig_events *
     s->next_txn = 1;
     s->name = strdup(join->name);
     s->room = room_for(join->meeting);
+    s->thumbnails = join->thumbnails;
     ev_timer_init(&s->keepalive, on_keepalive, KEEPALIVE_S, KEEPALIVE_S);
     s->keepalive.data = s;
     ev_timer_init(&s->retry, on_retry, LIST_RETRY_S, 0);

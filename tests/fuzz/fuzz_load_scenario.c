@@ -25,19 +25,27 @@ static void check_name(const char *s)
               *p == '-' || *p == '_' || *p == '.');
 }
 
+static void check_layers(const load_layers *l)
+{
+    check(l->n >= 1 && l->n <= SCENARIO_MAX_LAYERS);
+    for (unsigned i = 0; i < l->n; i++) {
+        check_name(l->file[i]);
+        check(l->file[i][0] != '.');
+    }
+}
+
 static void check_scenario(const load_scenario *s)
 {
     check_name(s->name);
     check_name(s->meeting);
-    check_name(s->chair_video);
-    check_name(s->site_video);
+    check_layers(&s->chair_video);
+    check_layers(&s->site_video);
     check_name(s->audio);
-    check(s->chair_video[0] != '.' && s->site_video[0] != '.' && s->audio[0] != '.');
+    check(s->audio[0] != '.');
     check(s->sites <= SCENARIO_MAX_SITES);
     check(s->floor <= 16 && s->operators <= 16);
     check(s->duration_s >= 1 && s->duration_s <= 86400);
     check(s->warmup_s <= 3600);
-    check(s->simulcast >= 1 && s->simulcast <= 3);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -69,7 +69,7 @@ static const offer_local me = {.ufrag = "abcd",
 static void publish_cases(sdp_session *s)
 {
     char text[8192], err[200];
-    int n = offer_publish(text, sizeof text, &me, 1111, 2222);
+    int n = offer_publish(text, sizeof text, &me, &(offer_media){1111, 2222, 0});
     CHECK(n > 0);
     CHECK_EQ(sdp_parse(text, (size_t)n, s, err, sizeof err), 0);
     CHECK_EQ(s->n_media, 2);
@@ -83,16 +83,27 @@ static void publish_cases(sdp_session *s)
     CHECK_STR(s->media[1].codecs[0].name, "VP8");
     CHECK(s->media[1].codecs[0].fb & SDP_FB_PLI);
     CHECK_EQ(s->media[1].ssrcs[0].ssrc, 2222);
+    CHECK_EQ(s->media[1].n_rids, 0);
+    CHECK(!s->media[1].simulcast);
+    CHECK_EQ(s->media[1].n_extmaps, 0);
     CHECK_EQ(sdp_media_setup(s, &s->media[1]), SDP_SETUP_ACTPASS);
     CHECK_STR(sdp_media_ice_ufrag(s, &s->media[1]), "abcd");
     CHECK_EQ(s->media[0].n_candidates, 1);
     CHECK_EQ(s->media[0].candidates[0].port, 40000);
     /* Audio only, and nothing at all. */
-    n = offer_publish(text, sizeof text, &me, 1111, 0);
+    n = offer_publish(text, sizeof text, &me, &(offer_media){1111, 0, 0});
     CHECK_EQ(sdp_parse(text, (size_t)n, s, err, sizeof err), 0);
     CHECK_EQ(s->n_media, 1);
-    CHECK_EQ(offer_publish(text, sizeof text, &me, 0, 0), -1);
-    CHECK_EQ(offer_publish(text, 100, &me, 1111, 2222), -1);
+    CHECK_EQ(offer_publish(text, sizeof text, &me, &(offer_media){0, 0, 0}), -1);
+    CHECK_EQ(offer_publish(text, sizeof text, &me, &(offer_media){0, 0, 1}), -1);
+    CHECK_EQ(offer_publish(text, sizeof text, &me, &(offer_media){1111, 0, 4}), -1);
+    CHECK_EQ(offer_publish(text, 100, &me, &(offer_media){1111, 2222, 0}), -1);
+    /* Simulcast (tests/unit/load/test_load_simulcast.c has the rest): rids, no video ssrc. */
+    n = offer_publish(text, sizeof text, &me, &(offer_media){1111, 0, 2});
+    CHECK_EQ(sdp_parse(text, (size_t)n, s, err, sizeof err), 0);
+    CHECK_EQ(s->n_media, 2);
+    CHECK_EQ(s->media[1].n_rids, 2);
+    CHECK_EQ(s->media[1].n_ssrcs, 0);
 }
 
 /* What the hub offers a subscriber: ICE-lite, actpass, an audio, a video with RTX, an inactive

@@ -31,7 +31,18 @@ static const case_t cases[] = {
     {"audio = a/b\n", -1, "bad value for 'audio'"},
     {"name = W fanout\n", -1, "bad value for 'name'"},
     {"duration = 0\n", -1, "bad value for 'duration'"},
-    {"simulcast = 4\n", -1, "'simulcast' (a whole number 1..3)"},
+    {"simulcast = 3\n", -1, "line 1: 'simulcast' is gone: list one media file per layer"},
+    {"chair_video = a.rtp,b.rtp,c.rtp\n", 0, NULL},
+    {"site_video = a.rtp , b.rtp\n", 0, NULL},
+    {"chair_video = a.rtp,b.rtp,c.rtp,d.rtp\n", -1, "bad value for 'chair_video' (1-3 media"},
+    {"site_video = a.rtp,\n", -1, "bad value for 'site_video'"},
+    {"site_video = ,a.rtp\n", -1, "bad value for 'site_video'"},
+    {"site_video = a.rtp,,b.rtp\n", -1, "bad value for 'site_video'"},
+    {"site_video = a.rtp,../b.rtp\n", -1, "bad value for 'site_video'"},
+    {"site_video = a.rtp;b.rtp\n", -1, "bad value for 'site_video'"},
+    {"audio = a.rtp,b.rtp\n", -1, "bad value for 'audio'"},
+    {"record = yes\n", 0, NULL},
+    {"record = later\n", -1, "bad value for 'record' (yes or no)"},
     {"= 3\n", -1, "unknown key ''"},
     {"sites = 99999999999999999999\n", -1, "bad value"},
 };
@@ -65,13 +76,42 @@ int main(void)
     CHECK(!s.chair);
     CHECK_EQ(s.floor, 1);
     CHECK_EQ(s.operators, 1);
-    CHECK_STR(s.site_video, "vp8-180p.rtp");
-    CHECK_STR(s.chair_video, "vp8-360p.rtp");
+    CHECK_EQ(s.site_video.n, 1);
+    CHECK_STR(s.site_video.file[0], "vp8-180p.rtp");
+    CHECK_EQ(s.chair_video.n, 1);
+    CHECK_STR(s.chair_video.file[0], "vp8-360p.rtp");
     CHECK_STR(s.audio, "opus.rtp");
     CHECK_EQ(s.join_rate, 0);
     CHECK_EQ(s.warmup_s, 10);
     CHECK_EQ(s.duration_s, 30);
-    CHECK_EQ(s.simulcast, 1);
+    CHECK(!s.record);
+
+    /* Layer lists, lowest first, spaces around the commas ignored; a bad list keeps the old. */
+    load_scenario_defaults(&s);
+    const char *layered = "chair_video = vp8-90p.rtp, vp8-180p.rtp ,vp8-540p.rtp\n"
+                          "site_video=vp8-90p.rtp,vp8-180p.rtp\nrecord = yes\n";
+    CHECK_EQ(load_scenario_parse(layered, strlen(layered), &s, err, sizeof err), 0);
+    CHECK_EQ(s.chair_video.n, 3);
+    CHECK_STR(s.chair_video.file[0], "vp8-90p.rtp");
+    CHECK_STR(s.chair_video.file[1], "vp8-180p.rtp");
+    CHECK_STR(s.chair_video.file[2], "vp8-540p.rtp");
+    CHECK_EQ(s.site_video.n, 2);
+    CHECK_STR(s.site_video.file[1], "vp8-180p.rtp");
+    CHECK(s.record);
+    CHECK_EQ(load_scenario_set(&s, "site_video", "x.rtp,y.rtp,z.rtp,w.rtp", err, sizeof err), -1);
+    CHECK_EQ(s.site_video.n, 2);
+    CHECK_STR(s.site_video.file[0], "vp8-90p.rtp");
+    CHECK_EQ(load_scenario_set(&s, "site_video", "x.rtp", err, sizeof err), 0);
+    CHECK_EQ(s.site_video.n, 1);
+    CHECK_STR(s.site_video.file[0], "x.rtp");
+    /* 63 characters is the longest name, in a list too. */
+    char list[200];
+    snprintf(list, sizeof list, "a.rtp,%.63s",
+             "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    CHECK_EQ(load_scenario_set(&s, "chair_video", list, err, sizeof err), 0);
+    CHECK_EQ(strlen(s.chair_video.file[1]), 63);
+    strcat(list, "b");
+    CHECK_EQ(load_scenario_set(&s, "chair_video", list, err, sizeof err), -1);
 
     /* Without a final newline, and with a NUL byte inside (refused, not truncated). */
     load_scenario_defaults(&s);

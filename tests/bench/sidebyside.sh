@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# dienhong and Janus side by side (BENCH.md "Side by side, in one run"): the same W-fanout load from
+# dienhong and Janus side by side (BENCH.md "Side by side, in one run"): the same load (W-fanout
+# unless SCENARIO names another scenario file, e.g. W-580-like.conf) from
 # the same dienhong-load binary (same media file, packet sizes, rates and N; only the signaling
 # differs: --backend janus speaks Janus's VideoRoom API), against dienhong and then against Janus
 # (Debian `janus`, VideoRoom), one server at a time, for each N. Prints the BENCH.md table with
@@ -15,7 +16,9 @@
 # Env:   BUILD=build (dienhong and clients/load/dienhong-load), WARMUP=5, OUT=<dir for the reports>
 #        (default: a new temporary directory, kept), SERVERS="dienhong janus", JANUS_LEVEL=3
 #        (Janus's log level: 4 shows ICE and DTLS progress), RTP_PORTS=20000-20999 (Janus),
-#        JANUS=janus (its binary; when there is none, dienhong runs alone and the script exits 0)
+#        JANUS=janus (its binary; when there is none, dienhong runs alone and the script exits 0),
+#        SCENARIO=tests/bench/load/W-fanout.conf (N is its `sites`), LOAD_ARGS="--set record=no"
+#        (more dienhong-load options, word-split; Janus records nothing, so compare without)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=20
@@ -30,7 +33,10 @@ RTP_PORTS=${RTP_PORTS:-20000-20999}
 JANUS=${JANUS:-janus}
 HUB=$BUILD/dienhong
 LOAD=$BUILD/clients/load/dienhong-load
-SCENARIO=tests/bench/load/W-fanout.conf
+SCENARIO=${SCENARIO:-tests/bench/load/W-fanout.conf}
+LOAD_ARGS=${LOAD_ARGS:-}
+WORKLOAD=$(sed -n 's/^name *= *//p' "$SCENARIO" | head -1)
+WORKLOAD=${WORKLOAD:-$(basename "$SCENARIO" .conf)}
 SRV_IP=10.250.0.1
 LOAD_IP=10.250.0.2
 HUB_PORT=8080
@@ -161,7 +167,7 @@ run_load() { # server n
   fi
   # In the background and waited for, so that a signal reaches our trap at once.
   ip netns exec "$NS_LOAD" "${PIN_LOAD[@]}" "$LOAD" "${args[@]}" --bind "$LOAD_IP" \
-    --scenario "$SCENARIO" --sites "$n" --duration "$DURATION" --warmup "$WARMUP" \
+    --scenario "$SCENARIO" --sites "$n" --duration "$DURATION" --warmup "$WARMUP" $LOAD_ARGS \
     --hub-pid "$srv_pid" --json "$OUT/$server-$n.json" >"$OUT/$server-$n.txt" \
     2>"$OUT/load-$server-$n.log" &
   load_pid=$!
@@ -183,12 +189,12 @@ for n in "${NS_LIST[@]}"; do
 done
 
 echo
-echo "W-fanout side by side on $(nproc) cores ($(uname -m)), ${DURATION} s steady window;" \
-  "servers on core 0, load on core 1; one publisher (VP8 640x360 + Opus) to N subscribers"
+echo "$WORKLOAD side by side on $(nproc) cores ($(uname -m)), ${DURATION} s steady window;" \
+  "servers on core 0, load on core 1; N sites; scenario $SCENARIO"
 echo
-node - "$OUT" "$SERVERS" "${NS_LIST[@]}" <<'EOF'
+node - "$OUT" "$SERVERS" "$WORKLOAD" "${NS_LIST[@]}" <<'EOF'
 const fs = require('fs');
-const [out, servers, ...ns] = process.argv.slice(2);
+const [out, servers, workload, ...ns] = process.argv.slice(2);
 const f = (x, d = 2) => (x === undefined || x === null || Number.isNaN(x) ? '?' : Number(x).toFixed(d));
 const read = (s, n) => {
   try {
@@ -204,12 +210,12 @@ for (const n of ns) {
   const per = {};
   for (const s of servers.split(' ')) {
     const x = read(s, n);
-    if (!x) { console.log(`| W-fanout | ${n} | ${s} | no report (see ${s}-${n}.log) | | | | | |`); continue; }
+    if (!x) { console.log(`| ${workload} | ${n} | ${s} | no report (see ${s}-${n}.log) | | | | | |`); continue; }
     const t = x.r.totals, h = x.r.hub || {};
     per[s] = h.us_per_packet;
     const kib = h.rss_kib ? ((h.rss_kib - x.rss0) / (Number(n) + 1)).toFixed(0) : '?';
     const fail = t.failed ? ` (${t.failed} failed)` : '';
-    console.log(`| W-fanout | ${n}${fail} | ${s} | ${f(h.us_per_packet)} | ${f(t.packets_per_s, 0)} | ` +
+    console.log(`| ${workload} | ${n}${fail} | ${s} | ${f(h.us_per_packet)} | ${f(t.packets_per_s, 0)} | ` +
       `${f(t.loss_pct, 3)} | ${f(t.latency_p50_ms)} / ${f(t.latency_p99_ms)} | ` +
       `${f(h.rss_kib / 1024, 1)} (${kib}) | ${f(t.join_p50_ms, 0)} / ${f(t.join_p95_ms, 0)} / ${f(t.join_max_ms, 0)} |`);
   }

@@ -8,6 +8,7 @@
 #include <srtp2/srtp.h>
 
 #include "sfu/base/log.h"
+#include "srtp_ossl.h"
 
 #define TAG "srtp"
 /* Large enough for the reordering a simulcast sender produces across a few hundred ms. */
@@ -31,7 +32,14 @@ static void global_init_once(void)
 {
     srtp_err_status_t st = srtp_init();
     g_init_result = st == srtp_err_status_ok ? 0 : -(int)st;
-    if (g_init_result) LOGW(TAG, "srtp_init failed: %d", (int)st);
+    if (g_init_result) {
+        LOGW(TAG, "srtp_init failed: %d", (int)st);
+        return;
+    }
+    /* libsrtp's own primitives stay correct if this is refused, only slower (Debian builds them
+     * on NSS), so a refusal is logged, not fatal. */
+    int rc = srtp_ossl_install();
+    if (rc) LOGW(TAG, "OpenSSL SRTP primitives refused (%d); keeping libsrtp's own", rc);
 }
 
 int srtp_session_global_init(void)

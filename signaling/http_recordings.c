@@ -398,8 +398,16 @@ static int data_dir_of(const char *store_file, char *out, size_t cap)
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
-/* The file on disk against the export's signed manifest. The check reads the whole file once on
- * this thread (about a second per GB): the route answers only when asked, one file at a time. */
+/* What the answer to a verify request needs once its check is done. */
+typedef struct verify_ctx {
+    char file_id[STORE_REC_ID_LEN + 1], file[MANIFEST_NAME_MAX];
+    char recording[STORE_REC_ID_LEN + 1], meeting[STORE_REF_MAX + 1];
+    store_actor actor;
+} verify_ctx;
+
+/* The file on disk against the export's signed manifest. Hashing reads the whole file (about a
+ * second per GB), so it runs on a thread of its own (verify_jobs.h) and the request is answered
+ * when it is done (http_recordings_poll). */
 static void verify_file(hub *h, server_http *r, const char *fid)
 {
     token_claims c;
@@ -415,34 +423,66 @@ static void verify_file(hub *h, server_http *r, const char *fid)
         LOGE("recordings", "verify %s: no recording key: %s", fid, err);
         return http_send_error(r, 500, "internal", "the hub's recording key cannot be read");
     }
-    manifest_check_result res;
-    int rc = manifest_check(export_dir, key, f.file, &res, err, sizeof err);
-    sign_key_free(key);
-    if (rc < 0) {
-        LOGE("recordings", "verify %s (%s/%s): %s", fid, export_dir, f.file, err);
-        return http_send_error(r, 500, "internal", "the file cannot be checked");
+    verify_ctx *vc = calloc(1, sizeof *vc);
+    if (!vc) {
+        sign_key_free(key);
+        return http_send_error(r, 500, "internal", "out of memory");
     }
-    json_t *doc =
-        json_pack("{s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:o}", "file", f.id, "ok", rc == 0,
-                  "signature_ok", res.signature_ok, "listed", res.listed, "present", res.present,
-                  "sha256_expected", res.listed ? json_string(res.listed_as.sha256) : json_null(),
-                  "sha256_actual", res.present ? json_string(res.disk_sha256) : json_null(),
-                  "size_expected", res.listed ? json_integer(res.listed_as.size) : json_null(),
-                  "size_actual", res.present ? json_integer(res.disk_size) : json_null());
-    /* Who checked which file, and what the hub found: part of the file's chain of custody. */
-    store_actor a;
-    http_actor(&c, &a);
+    snprintf(vc->file_id, sizeof vc->file_id, "%s", f.id);
+    snprintf(vc->file, sizeof vc->file, "%s", f.file);
+    snprintf(vc->recording, sizeof vc->recording, "%s", rec.id);
+    snprintf(vc->meeting, sizeof vc->meeting, "%s", rec.meeting);
+    http_actor(&c, &vc->actor);
+    uint64_t ticket = server_http_defer(r);
+    if (verify_jobs_start(h->verify, ticket, export_dir, f.file, key, vc) != 0) {
+        free(vc);
+        return http_send_error(r, 503, "busy", "other files are being checked: try again soon");
+    }
+}
+
+static void verify_done(hub *h, const verify_result *v)
+{
+    const verify_ctx *vc = v->ctx;
+    const manifest_check_result *res = &v->res;
+    /* Who checked which file, and what the hub found: part of the file's chain of custody, also
+     * when the clerk did not wait for the answer. */
     char detail[STORE_TEXT_MAX + 1];
-    snprintf(detail, sizeof detail, "%s %s of %s: %s", f.id, f.file, rec.id,
-             rc == 0             ? "authentic"
-             : !res.signature_ok ? "manifest signature not valid"
-             : !res.listed       ? "not in the manifest"
-             : !res.present      ? "missing"
-                                 : "changed since the export");
-    if (store_audit_append(h->db, util_unix_time(), rec.meeting, &a, "recording.verify", detail) !=
-        0)
+    snprintf(detail, sizeof detail, "%s %s of %s: %s", vc->file_id, vc->file, vc->recording,
+             v->rc < 0            ? "could not be checked"
+             : v->rc == 0         ? "authentic"
+             : !res->signature_ok ? "manifest signature not valid"
+             : !res->listed       ? "not in the manifest"
+             : !res->present      ? "missing"
+                                  : "changed since the export");
+    if (store_audit_append(h->db, util_unix_time(), vc->meeting, &vc->actor, "recording.verify",
+                           detail) != 0)
         LOGE("recordings", "audit log: %s", store_error(h->db));
+    server_http *r = server_http_resume(h->srv, v->ticket);
+    if (v->rc < 0) {
+        LOGE("recordings", "verify %s (%s): %s", vc->file_id, vc->file, v->err);
+        if (r) http_send_error(r, 500, "internal", "the file cannot be checked");
+        return;
+    }
+    if (!r) return;
+    json_t *doc = json_pack(
+        "{s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:o}", "file", vc->file_id, "ok", v->rc == 0,
+        "signature_ok", res->signature_ok, "listed", res->listed, "present", res->present,
+        "sha256_expected", res->listed ? json_string(res->listed_as.sha256) : json_null(),
+        "sha256_actual", res->present ? json_string(res->disk_sha256) : json_null(),
+        "size_expected", res->listed ? json_integer(res->listed_as.size) : json_null(),
+        "size_actual", res->present ? json_integer(res->disk_size) : json_null());
     http_send_json(r, 200, NULL, doc);
+}
+
+void http_recordings_poll(hub *h)
+{
+    if (!h->verify) return;
+    verify_result done[VERIFY_JOBS_MAX];
+    size_t n = verify_jobs_poll(h->verify, done, VERIFY_JOBS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        verify_done(h, &done[i]);
+        free(done[i].ctx);
+    }
 }
 
 /* ---- routing ---- */

@@ -79,6 +79,7 @@ static void on_wake(void *ud)
 {
     hub *h = ud;
     run_ticks(h);
+    http_recordings_poll(h);
     sfu_event evs[64];
     size_t n;
     while ((n = sfu_poll_events(h->media, evs, 64)) > 0) {
@@ -154,8 +155,9 @@ hub *hub_new(const hub_config *cfg)
         hub_free(h);
         return NULL;
     }
-    if (recording_init(h, cfg) != 0) {
-        LOGE("hub", "cannot start the recorder");
+    h->verify = verify_jobs_new(wake_from_worker, h);
+    if (!h->verify || recording_init(h, cfg) != 0) {
+        LOGE("hub", "cannot start the recorder or the file checks");
         hub_free(h);
         return NULL;
     }
@@ -172,6 +174,7 @@ void hub_free(hub *h)
         pthread_join(h->ticker, NULL);
     }
     if (h->rec) recording_shutdown(h);
+    verify_jobs_free(h->verify);
     meeting_free_all(h);
     if (h->media) sfu_free(h->media);
     atomic_store(&g_wake_target, NULL);

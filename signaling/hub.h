@@ -18,6 +18,7 @@
 #include "signaling/server.h"
 #include "signaling/store.h"
 #include "signaling/token.h"
+#include "signaling/verify_jobs.h"
 
 #define PEER_MAX_SLOTS SDP_MAX_MEDIA
 
@@ -83,6 +84,7 @@ struct hub {
     uint64_t export_not_before_us, next_retention_us;
     int export_pid; /* 0: no export running */
     char export_running[STORE_REC_ID_LEN + 1];
+    verify_jobs *verify; /* GET /api/recordings/{file}/verify, hashed off this thread */
 };
 
 uint32_t hub_next_id(hub *h);
@@ -332,5 +334,7 @@ void http_api_request(hub *h, server_http *r);
 bool http_meetings_route(hub *h, server_http *r);
 /* /api/archive..., /api/meetings/{m}/recordings, /api/recordings/...: true when answered. */
 bool http_recordings_route(hub *h, server_http *r);
+/* Answers the verify requests whose checks finished (on the signaling thread, after a wake). */
+void http_recordings_poll(hub *h);
 
 #endif

@@ -89,4 +89,14 @@ void server_http_respond_file(server_http *r, int status, const char *content_ty
                               const char *headers, int fd, uint64_t offset, uint64_t length);
 #define SERVER_HTTP_STALL_SECS 60
 
+/* Answering later, for a handler whose answer needs work off the service thread (hashing a large
+ * file): it takes a ticket and returns without answering. server_http_resume() finds the request
+ * again on the service thread, or gives NULL when its connection has ended meanwhile (lws may
+ * only notice a client that left when the answer is written); the answer is then given with
+ * server_http_respond() and written when the connection can take it. A request
+ * waits at most SERVER_HTTP_DEFER_SECS; a deferred answer cannot be a file. */
+uint64_t server_http_defer(server_http *r);
+server_http *server_http_resume(server *s, uint64_t ticket);
+#define SERVER_HTTP_DEFER_SECS 600
+
 #endif

@@ -50,11 +50,33 @@ struct server_http {
     /* or from a file (tx_fd >= 0). */
     int tx_fd;
     uint64_t tx_foff, tx_fleft;
+    /* Deferred (server_http_defer): its ticket, its place in srv->deferred until answered, and
+     * the answer kept until the connection is writable (stashed). */
+    uint64_t ticket;
+    server_http *next_deferred;
+    bool waiting, stashed;
+    int st_status;
+    char *st_ctype, *st_headers;
 };
+
+static void unlink_deferred(server_http *r)
+{
+    if (!r->waiting) return;
+    for (server_http **pp = &r->srv->deferred; *pp; pp = &(*pp)->next_deferred) {
+        if (*pp == r) {
+            *pp = r->next_deferred;
+            break;
+        }
+    }
+    r->waiting = false;
+}
 
 static void http_free(server_http *r)
 {
     if (!r) return;
+    unlink_deferred(r);
+    free(r->st_ctype);
+    free(r->st_headers);
     while (r->hdrs) {
         hdr_copy *h = r->hdrs;
         r->hdrs = h->next;
@@ -178,23 +200,72 @@ static void http_respond_full(server_http *r, int status, const char *ctype, con
     r->tx_len = len;
 }
 
+uint64_t server_http_defer(server_http *r)
+{
+    if (r->ticket) return r->ticket;
+    r->ticket = ++r->srv->last_ticket;
+    r->waiting = true;
+    r->next_deferred = r->srv->deferred;
+    r->srv->deferred = r;
+    lws_set_timeout(r->wsi, PENDING_TIMEOUT_HTTP_CONTENT, SERVER_HTTP_DEFER_SECS);
+    return r->ticket;
+}
+
+server_http *server_http_resume(server *s, uint64_t ticket)
+{
+    for (server_http *r = s->deferred; r; r = r->next_deferred)
+        if (r->ticket == ticket) return r;
+    return NULL;
+}
+
+static char *dup_or_null(const char *text)
+{
+    return text ? strdup(text) : NULL;
+}
+
+/* A deferred answer is given outside lws's callbacks for this connection: it is kept and
+ * written from the next HTTP_WRITEABLE, where lws expects writes. */
+static void stash(server_http *r, int status, const char *ctype, const char *headers,
+                  const void *body, size_t len)
+{
+    unlink_deferred(r);
+    r->st_status = status;
+    r->st_ctype = dup_or_null(ctype);
+    r->st_headers = dup_or_null(headers);
+    r->tx_owned = len ? malloc(len) : NULL;
+    if ((ctype && !r->st_ctype) || (headers && !r->st_headers) || (len && !r->tx_owned)) {
+        r->failed = true; /* the next writable callback ends the connection */
+    } else {
+        if (len) memcpy(r->tx_owned, body, len);
+        r->tx_len = len;
+    }
+    r->stashed = true;
+    lws_callback_on_writable(r->wsi);
+}
+
 void server_http_respond(server_http *r, int status, const char *content_type, const char *headers,
                          const void *body, size_t len)
 {
-    if (!r || r->responded) {
+    if (!r || r->responded || r->stashed) {
         LOGW("http", "a second response to one request is ignored");
         return;
     }
+    if (r->waiting) return stash(r, status, content_type, headers, body, len);
     http_respond_full(r, status, content_type, NULL, false, headers, body, len, true);
 }
 
 void server_http_respond_file(server_http *r, int status, const char *content_type,
                               const char *headers, int fd, uint64_t offset, uint64_t length)
 {
-    if (!r || r->responded) {
+    if (!r || r->responded || r->stashed) {
         LOGW("http", "a second response to one request is ignored");
         if (fd >= 0) close(fd);
         return;
+    }
+    if (r->waiting) {
+        LOGW("http", "%s %s: a deferred answer cannot be a file", r->method, r->path);
+        if (fd >= 0) close(fd);
+        return stash(r, 500, "text/plain; charset=utf-8", NULL, "internal error\n", 15);
     }
     if (fd < 0) {
         LOGW("http", "%s %s: no file to send", r->method, r->path);
@@ -293,6 +364,14 @@ static int write_file_chunk(server *s, struct lws *wsi, server_pss *p)
 int server_http_on_writeable(server *s, struct lws *wsi, server_pss *p)
 {
     server_http *r = p->req;
+    if (r && r->stashed && !r->responded) {
+        if (r->failed) return -1;
+        size_t len = r->tx_len;
+        r->tx_len = 0;
+        http_respond_full(r, r->st_status, r->st_ctype, NULL, false, r->st_headers, r->tx_owned,
+                          len, false);
+        return http_after_respond(wsi, p);
+    }
     if (!r || !r->responded || r->lingering) return 0;
     if (r->tx_fd >= 0) return write_file_chunk(s, wsi, p);
     if (r->tx_off < r->tx_len) {
@@ -319,7 +398,7 @@ int server_http_on_writeable(server *s, struct lws *wsi, server_pss *p)
 static void http_dispatch(server *s, server_http *r)
 {
     if (s->h.http_request) s->h.http_request(s->h.ud, r);
-    if (!r->responded) {
+    if (!r->responded && !r->ticket) {
         LOGW("http", "no answer to %s %s", r->method, r->path);
         respond_text(r, 500, "internal error\n");
     }

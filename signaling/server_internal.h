@@ -20,7 +20,9 @@ struct server {
     int port;
     atomic_bool stop, wake;
     static_files *files;
-    unsigned char *wbuf; /* LWS_PRE + SERVER_HTTP_CHUNK, reused for every HTTP body write */
+    unsigned char *wbuf;   /* LWS_PRE + SERVER_HTTP_CHUNK, reused for every HTTP body write */
+    server_http *deferred; /* requests waiting for server_http_resume, linked by next_deferred */
+    uint64_t last_ticket;
 };
 
 /* lws's per-session data: which of the two roles this connection currently plays. */

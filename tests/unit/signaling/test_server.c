@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -38,6 +39,10 @@ static struct {
     pthread_t service_thread;
     atomic_int woke;
     atomic_bool woke_on_service_thread;
+    /* Deferred answers: the ticket a /later request took, and what the wake does with it. */
+    _Atomic uint64_t ticket;
+    atomic_bool answer_now;
+    atomic_int answered, gone;
 } st;
 
 static server *srv;
@@ -79,6 +84,8 @@ static void on_http(void *ud, server_http *r)
         free(big); /* the server must have taken a copy */
     } else if (!strcmp(path, "/nothing")) {
         server_http_respond(r, 204, NULL, NULL, NULL, 0);
+    } else if (!strcmp(path, "/later")) {
+        atomic_store(&st.ticket, server_http_defer(r)); /* answered from on_wake */
     } else {
         server_http_respond(r, 404, "text/plain", NULL, "not found\n", 10);
     }
@@ -129,6 +136,16 @@ static void on_wake(void *ud)
     (void)ud;
     atomic_store(&st.woke_on_service_thread, pthread_equal(pthread_self(), st.service_thread));
     atomic_fetch_add(&st.woke, 1);
+    uint64_t ticket = atomic_load(&st.ticket);
+    if (!ticket || !atomic_exchange(&st.answer_now, false)) return;
+    atomic_store(&st.ticket, 0);
+    server_http *r = server_http_resume(srv, ticket);
+    if (!r) {
+        atomic_fetch_add(&st.gone, 1);
+        return;
+    }
+    server_http_respond(r, 200, "text/plain", "X-Later: yes\r\n", "answered later", 14);
+    atomic_fetch_add(&st.answered, 1);
 }
 
 static int run_rc = -99;
@@ -700,6 +717,67 @@ static void test_wake(void)
     CHECK(atomic_load(&st.woke_on_service_thread));
 }
 
+/* A deferred request: the handler returns without an answer, the server goes on serving others,
+ * and the answer given later (from the wake, on the service thread) reaches the client, whose
+ * connection then serves further requests. An answer to a client that left meanwhile (lws may
+ * not notice before it writes) harms nothing. */
+static bool wait_ticket(void)
+{
+    for (int i = 0; i < 200 && !atomic_load(&st.ticket); i++)
+        usleep(10000);
+    return atomic_load(&st.ticket) != 0;
+}
+
+static void answer_later(void)
+{
+    atomic_store(&st.answer_now, true);
+    server_wake(srv);
+}
+
+static void test_deferred(void)
+{
+    response r;
+    int fd = dial();
+    const char later[] = "GET /later HTTP/1.1\r\nHost: x\r\n\r\n";
+    CHECK(send_all(fd, later, strlen(later)));
+    CHECK(wait_ticket());
+    int other = dial();
+    CHECK(request(other, "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", &r));
+    CHECK_EQ(r.status, 204);
+    free(r.body);
+    close(other);
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    CHECK_EQ(poll(&pfd, 1, 300), 0); /* nothing yet */
+
+    answer_later();
+    CHECK(read_response(fd, &r, false));
+    CHECK_EQ(r.status, 200);
+    CHECK(r.body && !strcmp(r.body, "answered later"));
+    char v[16];
+    CHECK(!strcmp(head_value(r.head, "x-later", v, sizeof v), "yes"));
+    CHECK_EQ(atomic_load(&st.answered), 1);
+    free(r.body);
+    CHECK(request(fd, "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", &r));
+    CHECK_EQ(r.status, 204);
+    free(r.body);
+    close(fd);
+
+    fd = dial();
+    CHECK(send_all(fd, later, strlen(later)));
+    CHECK(wait_ticket());
+    close(fd);
+    usleep(100000);
+    answer_later();
+    for (int i = 0; i < 200 && atomic_load(&st.gone) + atomic_load(&st.answered) < 2; i++)
+        usleep(10000);
+    CHECK_EQ(atomic_load(&st.gone) + atomic_load(&st.answered), 2);
+    fd = dial();
+    CHECK(request(fd, "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", &r));
+    CHECK_EQ(r.status, 204);
+    free(r.body);
+    close(fd);
+}
+
 /* ---------------------------------------------------------------- TLS */
 
 static bool make_cert(const char *cert_path, const char *key_path)
@@ -811,6 +889,7 @@ int main(void)
     test_too_large_body();
     test_websocket();
     test_wake();
+    test_deferred();
 
     /* An open websocket at stop: its ws_close comes from server_free. */
     char head[512];

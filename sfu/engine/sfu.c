@@ -312,25 +312,18 @@ void sfu_output_bind(sfu *s, uint32_t output_id, uint32_t source_id, sfu_switch 
     if (!oi || oi->source == source_id) return;
     src_info *si = source_id ? idmap_get(s->sources, source_id) : NULL;
     bool seamless = si && oi->video && oi->source && how == SFU_SWITCH_AT_KEYFRAME;
+    bool held = false; /* the new source's flow to this worker is already ours */
     if (!seamless) {
         unbind_output(s, output_id, oi);
         if (!si) return;
     } else if (!oi->prev) {
         oi->prev = oi->source; /* what the worker sends until the switch: keep it flowing */
     } else if (oi->prev == source_id) {
-        /* Back to what the worker still sends: the pending source was never needed. */
+        /* Back to what the worker still sends: the pending source was never needed, and the
+         * reference held for the old one serves again. */
         release_ref(s, oi->source, oi);
         oi->prev = 0;
-        oi->source = source_id;
-        post(s, oi->worker,
-             &(cmd){.type = CMD_OUTPUT_BIND,
-                    .u.bind = {.output = output_id,
-                               .source = source_id,
-                               .source_worker = si->worker,
-                               .codec = si->codec,
-                               .clock = si->clock,
-                               .seamless = true}});
-        return;
+        held = true;
     } else {
         release_ref(s, oi->source, oi); /* a pending source superseded before its keyframe */
     }
@@ -344,9 +337,10 @@ void sfu_output_bind(sfu *s, uint32_t output_id, uint32_t source_id, sfu_switch 
                            .codec = si->codec,
                            .clock = si->clock,
                            .seamless = seamless}});
-    post(s, si->worker,
-         &(cmd){.type = CMD_SOURCE_REF,
-                .u.ref = {.source = source_id, .from = oi->worker, .delta = 1}});
+    if (!held)
+        post(s, si->worker,
+             &(cmd){.type = CMD_SOURCE_REF,
+                    .u.ref = {.source = source_id, .from = oi->worker, .delta = 1}});
 }
 
 static void output_switched(sfu *s, const sfu_event *ev)

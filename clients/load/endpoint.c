@@ -422,13 +422,18 @@ endpoint *endpoint_new(const endpoint_env *env, const endpoint_cfg *cfg)
 
 void endpoint_start(endpoint *e)
 {
+    static const sig_role roles[EP_ROLES] = {
+        [EP_CHAIR] = SIG_ROLE_CHAIR, [EP_OPERATOR] = SIG_ROLE_OPERATOR, [EP_SITE] = SIG_ROLE_SITE};
     e->start_us = util_now_us();
     sig_join j = {.url = e->env.url,
                   .token = e->token,
                   .name = e->name,
                   .meeting = e->env.meeting,
                   .loop = e->env.loop,
-                  .thumbnails = e->wall_page != 0};
+                  .thumbnails = e->wall_page != 0,
+                  .label = e->label,
+                  .role = roles[e->role],
+                  .plan = e->env.plan};
     e->sig = e->env.sig->open(e->env.ws, &j, &signal_events, e);
     if (!e->sig) fail(e, "cannot open the signaling session");
     ev_timer_start(e->env.loop, &e->report);

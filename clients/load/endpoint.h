@@ -37,6 +37,7 @@ typedef struct endpoint_env {
     peer_env peer;
     sdp_session *scratch; /* one parse buffer for everyone: the loop is single-threaded */
     const load_phase *phase;
+    const sig_plan *plan; /* the meeting's shape, for a backend that picks feeds (Janus) */
 } endpoint_env;
 
 typedef struct endpoint_cfg {

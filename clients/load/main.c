@@ -155,8 +155,8 @@ static void on_control(struct ev_loop *loop, ev_timer *w, int revents)
         endpoint_joined(r->eps[r->chair])) {
         r->floor_given = true;
         for (unsigned i = 0; i < r->sc.floor && i < r->sc.sites; i++) {
-            char code[32];
-            snprintf(code, sizeof code, "load-%04u", i + 1);
+            char code[SIG_LABEL_MAX];
+            snprintf(code, sizeof code, SIG_LABEL_SITE_FMT, i + 1);
             endpoint_floor_give(r->eps[r->chair], code);
         }
     }
@@ -393,6 +393,13 @@ int main(int argc, char **argv)
                         .peer = {.loop = r.loop, .cert = cert, .bind_ip = r.opt.bind_ip},
                         .scratch = scratch,
                         .phase = &r.phase};
+    sig_plan plan = {.chair = r.sc.chair,
+                     .sites = r.sc.sites,
+                     .sites_publish = r.sc.sites_publish && (r.sc.sites_audio || r.sc.sites_video),
+                     .sites_video = site_publishes_video,
+                     .floor = r.sc.floor,
+                     .join_rate = r.sc.join_rate};
+    env.plan = &plan;
 
     size_t total = r.sc.sites + (r.sc.chair ? 1 : 0) + r.sc.operators;
     r.eps = calloc(total ? total : 1, sizeof *r.eps);
@@ -401,7 +408,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "dienhong-load: minting %zu tokens with %s\n", total, r.opt.dienhong);
     if (r.sc.chair) {
         r.chair = r.n_eps;
-        endpoint_cfg c = {.label = "chair",
+        endpoint_cfg c = {.label = SIG_LABEL_CHAIR,
                           .name = "Load chair",
                           .role = EP_CHAIR,
                           .audio = audio,
@@ -417,8 +424,8 @@ int main(int argc, char **argv)
         if (add_endpoint(&r, &env, NULL, &c)) return 1;
     }
     for (unsigned i = 0; i < r.sc.sites; i++) {
-        char code[32], name[64];
-        snprintf(code, sizeof code, "load-%04u", i + 1);
+        char code[SIG_LABEL_MAX], name[64];
+        snprintf(code, sizeof code, SIG_LABEL_SITE_FMT, i + 1);
         snprintf(name, sizeof name, "Load site %04u", i + 1);
         endpoint_cfg c = {.label = code, .name = name, .role = EP_SITE, .floor = i < r.sc.floor};
         if (r.sc.sites_publish && r.sc.sites_audio) c.audio = audio;

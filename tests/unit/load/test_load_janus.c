@@ -1,7 +1,7 @@
-/* What the load generator needs against Janus: the reading of Janus's API messages
- * (clients/load/janus_msg.c), the answering of a full ICE agent's checks in both roles
- * (ice_reply.c against ice_check.c, which builds the same requests libnice does), and the roles a
- * Janus description implies (offer.c). */
+/* What the load generator needs against Janus: the reading of Janus's API messages and the
+ * choice of what each role subscribes to (clients/load/janus_msg.c), the answering of a full ICE
+ * agent's checks in both roles (ice_reply.c against ice_check.c, which builds the same requests
+ * libnice does), and the roles a Janus description implies (offer.c). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -26,8 +26,9 @@ typedef struct msg_case {
     bool configured, started;
     int error_code;
     const char *jsep_type;
-    uint32_t n_feeds;
-    uint64_t feed0, feed1;
+    uint32_t n_feeds; /* at most 3 here: the long lists are in list_table */
+    uint64_t feed[3];
+    const char *display[3]; /* NULL: none */
 } msg_case;
 
 static const msg_case msg_cases[] = {
@@ -69,8 +70,33 @@ static const msg_case msg_cases[] = {
      .videoroom = "participants",
      .room = 4242,
      .n_feeds = 2,
-     .feed0 = 11,
-     .feed1 = 14},
+     .feed = {11, 14},
+     .display = {"chair", NULL}},
+    /* odd participants: a display that is no string, "publisher" as 0.x wrote it (a string),
+     * entries that are no objects, a second id with the first's display (both kept: picking
+     * decides), a participants list that is no array */
+    {.text = "{\"janus\":\"success\",\"plugindata\":{\"data\":{\"videoroom\":\"participants\","
+             "\"participants\":[{\"id\":21,\"display\":7,\"publisher\":true},5,null,{\"id\":22,"
+             "\"display\":\"load-0001\",\"publisher\":\"true\"},{\"id\":23,\"display\":"
+             "\"load-0001\",\"publisher\":true},{\"id\":24,\"publisher\":1},{\"id\":25,"
+             "\"publisher\":\"false\"},{\"id\":0,\"publisher\":true}]}}}",
+     .kind = JANUS_MSG_SUCCESS,
+     .videoroom = "participants",
+     .n_feeds = 3,
+     .feed = {21, 22, 23},
+     .display = {NULL, "load-0001", "load-0001"}},
+    {.text = "{\"janus\":\"success\",\"plugindata\":{\"data\":{\"videoroom\":\"participants\","
+             "\"participants\":{\"id\":1,\"publisher\":true}}}}",
+     .kind = JANUS_MSG_SUCCESS,
+     .videoroom = "participants"},
+    /* one id in both lists, with two displays: listed once, as "publishers" has it */
+    {.text = "{\"janus\":\"event\",\"plugindata\":{\"data\":{\"publishers\":[{\"id\":31,"
+             "\"display\":\"chair\"}],\"participants\":[{\"id\":31,\"display\":\"other\","
+             "\"publisher\":true},{\"id\":32,\"display\":\"load-0002\",\"publisher\":true}]}}}",
+     .kind = JANUS_MSG_EVENT,
+     .n_feeds = 2,
+     .feed = {31, 32},
+     .display = {"chair", "load-0002"}},
     {.text = "{\"janus\":\"ack\",\"session_id\":77,\"transaction\":\"5\"}",
      .kind = JANUS_MSG_ACK,
      .transaction = "5",
@@ -88,7 +114,8 @@ static const msg_case msg_cases[] = {
      .room = 4242,
      .id = 5150,
      .n_feeds = 1,
-     .feed0 = 31},
+     .feed = {31},
+     .display = {"a"}},
     /* the answer to our publish offer */
     {.text = "{\"janus\":\"event\",\"transaction\":\"6\",\"sender\":99,\"plugindata\":{\"data\":{"
              "\"videoroom\":\"event\",\"room\":4242,\"configured\":\"ok\",\"audio_codec\":\"opus\"}"
@@ -192,27 +219,258 @@ static void msg_table(void)
             CHECK(m.jsep_type == NULL && m.jsep_sdp == NULL);
         }
         CHECK_EQ(m.n_feeds, c->n_feeds);
-        if (c->n_feeds > 0) CHECK_EQ(m.feeds[0], c->feed0);
-        if (c->n_feeds > 1) CHECK_EQ(m.feeds[1], c->feed1);
+        CHECK_EQ(m.feeds_dropped, 0);
+        CHECK((m.feeds == NULL) == (m.n_feeds == 0));
+        for (uint32_t k = 0; k < c->n_feeds && k < m.n_feeds; k++) {
+            CHECK_EQ(m.feeds[k].id, c->feed[k]);
+            if (c->display[k])
+                CHECK_STR(m.feeds[k].display, c->display[k]);
+            else
+                CHECK(m.feeds[k].display == NULL);
+        }
         janus_msg_free(&m);
+        CHECK(m.feeds == NULL && m.n_feeds == 0);
     }
-    /* The hangup reason is kept; more feeds than there is room for are dropped, not overrun. */
+    /* The hangup reason is kept. */
     janus_msg m;
-    char err[200], text[4096];
+    char err[200];
     const char *h = "{\"janus\":\"hangup\",\"reason\":\"ICE failed\"}";
     CHECK_EQ(janus_msg_parse(h, strlen(h), &m, err, sizeof err), 0);
     CHECK_STR(m.reason, "ICE failed");
     janus_msg_free(&m);
-    size_t n = (size_t)snprintf(text, sizeof text,
-                                "{\"janus\":\"event\",\"plugindata\":{\"data\":{\"publishers\":[");
-    for (int i = 1; i <= JANUS_MSG_MAX_FEEDS + 5; i++)
-        n += (size_t)snprintf(text + n, sizeof text - n, "%s{\"id\":%d}", i > 1 ? "," : "", i);
-    n += (size_t)snprintf(text + n, sizeof text - n, "]}}}");
-    CHECK_EQ(janus_msg_parse(text, n, &m, err, sizeof err), 0);
-    CHECK_EQ(m.n_feeds, JANUS_MSG_MAX_FEEDS);
-    CHECK_EQ(m.feeds[JANUS_MSG_MAX_FEEDS - 1], JANUS_MSG_MAX_FEEDS);
-    janus_msg_free(&m);
     janus_msg_free(NULL);
+}
+
+/* Long lists, as a W-580 room gives them: every publisher kept with its display, however many
+ * others are listed, up to JANUS_MSG_MAX_FEEDS; past it, counted and dropped, not overrun. */
+typedef struct list_case {
+    const char *what;
+    bool participants;   /* a listparticipants answer; else a "publishers" event */
+    unsigned publishers; /* ids 1000.., displays load-0001.. */
+    unsigned watchers;   /* participants that do not publish, listed between them */
+    unsigned repeats;    /* the first publishers listed again at the end */
+    uint32_t want_n, want_dropped;
+} list_case;
+
+static const list_case list_cases[] = {
+    {"a W-580 room", true, 580, 2, 0, 580, 0},
+    {"a W-580 joined event", false, 579, 0, 0, 579, 0},
+    {"a full list", true, JANUS_MSG_MAX_FEEDS, 40, 0, JANUS_MSG_MAX_FEEDS, 0},
+    {"too many", true, JANUS_MSG_MAX_FEEDS + 6, 0, 0, JANUS_MSG_MAX_FEEDS, 6},
+    {"too many publishers", false, JANUS_MSG_MAX_FEEDS + 1, 0, 0, JANUS_MSG_MAX_FEEDS, 1},
+    {"repeated ids", true, 100, 10, 30, 100, 0},
+};
+
+static char *list_text(const list_case *c, size_t *len)
+{
+    size_t cap = 128 + (size_t)(c->publishers + c->watchers + c->repeats) * 80, n = 0;
+    char *t = malloc(cap);
+    n += (size_t)snprintf(t + n, cap - n, "{\"janus\":\"%s\",\"plugindata\":{\"data\":{\"%s\":[",
+                          c->participants ? "success" : "event",
+                          c->participants ? "participants" : "publishers");
+    const char *flag = c->participants ? ",\"publisher\":true" : "";
+    for (unsigned i = 0; i < c->publishers + c->repeats; i++) {
+        unsigned k = i < c->publishers ? i : i - c->publishers;
+        n += (size_t)snprintf(t + n, cap - n, "%s{\"id\":%u,\"display\":\"load-%04u\"%s}",
+                              i ? "," : "", 1000 + k, k + 1, flag);
+        if (c->watchers && i % (c->publishers / c->watchers + 1) == 0 && c->participants)
+            n += (size_t)snprintf(t + n, cap - n, ",{\"id\":%u,\"publisher\":false}", 90000 + i);
+    }
+    n += (size_t)snprintf(t + n, cap - n, "]}}}");
+    *len = n;
+    return t;
+}
+
+static void list_table(void)
+{
+    for (size_t i = 0; i < sizeof list_cases / sizeof list_cases[0]; i++) {
+        const list_case *c = &list_cases[i];
+        size_t len;
+        char *text = list_text(c, &len), err[200];
+        janus_msg m;
+        CHECK_EQ(janus_msg_parse(text, len, &m, err, sizeof err), 0);
+        if (m.n_feeds != c->want_n) fprintf(stderr, "list case: %s\n", c->what);
+        CHECK_EQ(m.n_feeds, c->want_n);
+        CHECK_EQ(m.feeds_dropped, c->want_dropped);
+        for (uint32_t k = 0; k < m.n_feeds; k++) {
+            char want[16];
+            snprintf(want, sizeof want, "load-%04u", k + 1);
+            CHECK_EQ(m.feeds[k].id, 1000 + k);
+            CHECK_STR(m.feeds[k].display, want);
+        }
+        janus_msg_free(&m);
+        free(text);
+    }
+}
+
+/* ---- janus_pick: what each role subscribes to ------------------------------------------------ */
+
+/* The room: the chair (id 1) and the first `present` sites (ids 101..), in label order or
+ * reversed, then optionally a stranger (id 900, "someone") and a second "load-0001" (id 901)
+ * that joined after the first. */
+typedef struct pick_case {
+    const char *what;
+    janus_pick_role role;
+    const char *self;
+    bool thumbnails;
+    unsigned n_sites, floor, wall; /* the plan */
+    bool chair_present;
+    unsigned present;
+    bool reversed, extras;
+    /* what comes out: the streams as "who/mid/substream" ("*": the whole feed, "top": Janus's
+     * default), consecutive sites alike shown as a range */
+    const char *want;
+    uint32_t lines, wanted, missing;
+    const char *first_missing;
+    bool truncated;
+    bool chairless; /* the plan has no chair */
+} pick_case;
+
+static const pick_case pick_cases[] = {
+    {"a site: the chair and the floor site, both at the top", JANUS_PICK_SITE, "load-0005", false,
+     48, 1, 48, true, 60, false, true, "chair/*/top load-0001/*/top", 4, 2, 0, NULL, false, false},
+    {"the floor site does not watch itself", JANUS_PICK_SITE, "load-0001", false, 48, 1, 48, true,
+     60, false, false, "chair/*/top", 2, 1, 0, NULL, false, false},
+    {"two floor sites", JANUS_PICK_SITE, "load-0009", false, 48, 2, 48, true, 60, true, false,
+     "chair/*/top load-0001..load-0002/*/top", 6, 3, 0, NULL, false, false},
+    {"the operator: the chair, the floor and 47 thumbnails", JANUS_PICK_OPERATOR, "operator-1",
+     true, 48, 1, 48, true, 579, false, true,
+     "chair/*/top load-0001/*/top load-0002..load-0048/1/0", 51, 49, 0, NULL, false, false},
+    {"the same, listed in another order", JANUS_PICK_OPERATOR, "operator-1", true, 48, 1, 48, true,
+     579, true, true, "chair/*/top load-0001/*/top load-0002..load-0048/1/0", 51, 49, 0, NULL,
+     false, false},
+    {"the chair: the floor and 47 thumbnails", JANUS_PICK_CHAIR, "chair", false, 48, 1, 48, true,
+     100, false, false, "load-0001/*/top load-0002..load-0048/1/0", 49, 48, 0, NULL, false, false},
+    {"a wall of fewer sites than a page", JANUS_PICK_OPERATOR, "operator-1", true, 3, 1, 48, true,
+     3, false, false, "chair/*/top load-0001/*/top load-0002..load-0003/1/0", 6, 4, 0, NULL, false,
+     false},
+    {"floor sites on the wall show at the top", JANUS_PICK_OPERATOR, "operator-1", true, 48, 3, 48,
+     true, 48, false, false, "chair/*/top load-0001..load-0003/*/top load-0004..load-0048/1/0", 53,
+     49, 0, NULL, false, false},
+    {"a site waits for the chair", JANUS_PICK_SITE, "load-0007", false, 48, 1, 48, false, 10, false,
+     false, "load-0001/*/top", 2, 2, 1, "chair", false, false},
+    {"a site waits for the floor", JANUS_PICK_SITE, "load-0007", false, 48, 1, 48, true, 0, false,
+     false, "chair/*/top", 2, 2, 1, "load-0001", false, false},
+    {"the wall waits for its last sites", JANUS_PICK_OPERATOR, "operator-1", true, 48, 1, 48, true,
+     40, false, false, "chair/*/top load-0001/*/top load-0002..load-0040/1/0", 43, 49, 8,
+     "load-0041", false, false},
+    {"no floor and no site video: the chair watches nobody", JANUS_PICK_CHAIR, "chair", false, 0, 0,
+     0, true, 50, false, true, "", 0, 0, 0, NULL, false, false},
+    {"no chair in the meeting", JANUS_PICK_SITE, "load-0004", false, 48, 1, 48, false, 10, false,
+     false, "load-0001/*/top", 2, 1, 0, NULL, false, true},
+    {"more than one subscription holds", JANUS_PICK_OPERATOR, "operator-1", true, 48, 20, 48, true,
+     48, false, false, "chair/*/top load-0001..load-0020/*/top load-0021..load-0042/1/0", 64, 49, 0,
+     NULL, true, false},
+    {"a watcher that does not publish takes every feed", JANUS_PICK_EVERY, NULL, false, 0, 0, 0,
+     true, 0, false, false, "chair/*/top", 2, 1, 0, NULL, false, false},
+    {"every feed, thumbnails, at most 16", JANUS_PICK_EVERY, NULL, true, 0, 0, 0, true, 30, false,
+     false, "chair/*/0 load-0001..load-0015/*/0", 32, 16, 0, NULL, false, false},
+    {"every feed but our own", JANUS_PICK_EVERY, "load-0002", false, 0, 0, 0, true, 3, false, true,
+     "chair/*/top load-0001/*/top load-0003/*/top someone/*/top load-0001b/*/top", 10, 5, 0, NULL,
+     false, false},
+    {"nobody publishes yet", JANUS_PICK_EVERY, NULL, false, 0, 0, 0, false, 0, false, false, "", 0,
+     0, 0, NULL, false, false},
+};
+
+static const char *pick_name(uint64_t feed, char *buf, size_t cap)
+{
+    if (feed == 1) return "chair";
+    if (feed == 900) return "someone";
+    if (feed == 901) return "load-0001b";
+    snprintf(buf, cap, "load-%04u", (unsigned)(feed - 100));
+    return buf;
+}
+
+/* The streams as pick_case.want writes them. */
+static void pick_render(const janus_pick *p, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; i < p->n; i++) {
+        const janus_stream *s = &p->streams[i];
+        uint32_t last = i;
+        while (last + 1 < p->n && s->feed >= 101 && s->feed < 900 &&
+               p->streams[last + 1].feed == p->streams[last].feed + 1 &&
+               (p->streams[last + 1].mid == NULL) == (s->mid == NULL) &&
+               p->streams[last + 1].substream == s->substream)
+            last++;
+        char a[16], b[16], sub[8];
+        snprintf(sub, sizeof sub, "%d", s->substream);
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? " " : "",
+                                pick_name(s->feed, a, sizeof a));
+        if (last > i)
+            len += (size_t)snprintf(out + len, cap - len, "..%s",
+                                    pick_name(p->streams[last].feed, b, sizeof b));
+        len += (size_t)snprintf(out + len, cap - len, "/%s/%s", s->mid ? s->mid : "*",
+                                s->substream < 0 ? "top" : sub);
+        i = last;
+    }
+}
+
+static void pick_table(void)
+{
+    char labels[64][16];
+    const char *sites[64];
+    for (unsigned i = 0; i < 64; i++) {
+        snprintf(labels[i], sizeof labels[i], "load-%04u", i + 1);
+        sites[i] = labels[i];
+    }
+    static janus_feed room[700];
+    static char displays[700][16];
+    for (size_t i = 0; i < sizeof pick_cases / sizeof pick_cases[0]; i++) {
+        const pick_case *c = &pick_cases[i];
+        uint32_t n = 0;
+        if (c->chair_present) room[n++] = (janus_feed){1, "chair"};
+        for (unsigned k = 0; k < c->present; k++, n++) {
+            unsigned site = c->reversed ? c->present - k : k + 1;
+            snprintf(displays[n], sizeof displays[n], "load-%04u", site);
+            room[n] = (janus_feed){100 + site, displays[n]};
+        }
+        if (c->extras) {
+            room[n++] = (janus_feed){900, "someone"};
+            room[n++] = (janus_feed){901, "load-0001"};
+        }
+        janus_pick_cfg cfg = {.role = c->role,
+                              .self = c->self,
+                              .thumbnails = c->thumbnails,
+                              .chair = c->chairless ? NULL : "chair",
+                              .sites = sites,
+                              .n_sites = c->n_sites < 64 ? c->n_sites : 64,
+                              .floor = c->floor,
+                              .wall = c->wall,
+                              .video_mid = "1"};
+        janus_pick p;
+        janus_pick_streams(room, n, &cfg, &p);
+        char got[600];
+        pick_render(&p, got, sizeof got);
+        if (strcmp(got, c->want) != 0)
+            fprintf(stderr, "pick case \"%s\": got \"%s\", want \"%s\"\n", c->what, got, c->want);
+        CHECK_STR(got, c->want);
+        CHECK_EQ(p.lines, c->lines);
+        CHECK_EQ(p.wanted, c->wanted);
+        CHECK_EQ(p.missing, c->missing);
+        if (c->first_missing)
+            CHECK_STR(p.first_missing, c->first_missing);
+        else
+            CHECK(p.first_missing == NULL);
+        CHECK_EQ(p.truncated, c->truncated);
+        CHECK(p.lines <= JANUS_PICK_MAX_LINES);
+    }
+    /* With no list at all: what a role would want, to know whether to subscribe. */
+    janus_pick_cfg site = {.role = JANUS_PICK_SITE,
+                           .self = "load-0003",
+                           .chair = "chair",
+                           .sites = sites,
+                           .n_sites = 1,
+                           .floor = 1,
+                           .wall = 48,
+                           .video_mid = "1"};
+    janus_pick p;
+    janus_pick_streams(NULL, 0, &site, &p);
+    CHECK_EQ(p.n, 0);
+    CHECK_EQ(p.wanted, 2);
+    CHECK_EQ(p.missing, 2);
+    CHECK_STR(p.first_missing, "chair");
 }
 
 /* ---- ICE: answering a full agent's checks --------------------------------------------------- */
@@ -380,6 +638,8 @@ static void janus_roles(void)
 int main(void)
 {
     msg_table();
+    list_table();
+    pick_table();
     ice_roles();
     ice_drops();
     janus_roles();

@@ -54,8 +54,11 @@ export async function launchBrowser({ testName = 'test', executablePath = CHROMI
   return {
     browser,
 
-    /** A new participant: its own context and a page loaded from url (the fragment carries the token). */
-    async open(label, url) {
+    /**
+     * A new participant: its own context and a page loaded from url (the fragment carries the token).
+     * initScripts run in the page before its own scripts (page.addInitScript).
+     */
+    async open(label, url, { initScripts = [] } = {}) {
       const context = await browser.newContext({
         viewport: { width: 800, height: 600 },
         permissions: ['camera', 'microphone'],
@@ -75,6 +78,7 @@ export async function launchBrowser({ testName = 'test', executablePath = CHROMI
       page.on('response', (r) => {
         if (r.status() >= 400) logLine(label, `HTTP ${r.status()} ${r.request().method()} ${r.url().split('#')[0]}`);
       });
+      for (const script of initScripts) await page.addInitScript(script);
       logLine(label, `open ${url.replace(/token=[^&]*/, 'token=…')}`);
       const bare = url.split('#')[0];
       let response;

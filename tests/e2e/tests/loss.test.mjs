@@ -76,13 +76,9 @@ function toneMicrophone() {
   };
 }
 
-async function openKept(browser, hub, label, url, initScripts = []) {
-  const page = await browser.open(label, `${hub.url}/health`);
-  await page.addInitScript(keepPeerConnections);
-  for (const s of initScripts) await page.addInitScript(s);
-  const res = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 15_000 });
-  if (!res || !res.ok()) throw new Error(`${label}: GET ${url.split('#')[0]} answered ${res ? res.status() : 'nothing'}`);
-  return page;
+/** A page whose peer connections the test can reach (window.__pcs), loaded as browser.open does. */
+function openKept(browser, label, url, initScripts = []) {
+  return browser.open(label, url, { initScripts: [keepPeerConnections, ...initScripts] });
 }
 
 /** The chair page's sending side: its video and audio outbound-rtp, summed over encodings. */
@@ -296,9 +292,9 @@ test('loss: a site on a link losing 5 % and then 10 % of its packets keeps the c
     const meeting = 'e2e-loss';
     const token = (role, site) => hub.token({ meeting, role, site });
     // 320x240: one video layer, so the frames the chair sends are the frames the site is sent.
-    const chair = await openKept(outside, hub, 'chair',
+    const chair = await openKept(outside, 'chair',
       meetingPageUrl(hub, 'chair', { token: await token('chair'), name: 'Chủ tọa', res: '320x240' }), [toneMicrophone]);
-    const site = await openKept(inside, hub, 'site',
+    const site = await openKept(inside, 'site',
       meetingPageUrl(hub, 'site', { token: await token('site', 'hoan-kiem'), name: 'Hoàn Kiếm', res: '320x240' }));
     await waitFor(site, (s) => chairMedia(s), 45_000, "the site decodes the chair's video and receives its audio");
     const tone = await chair.evaluate(async () => {
